@@ -1,0 +1,311 @@
+"""The command line: the only module that knows click.
+
+Data goes to stdout, messages to stderr. ``main`` is the one guard that turns every
+error into a message and an exit status (SPEC §2): 0, 1, 2, 70 or 130.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import sys
+from typing import Any
+
+import click
+
+from . import __version__
+from .bindings import parse_binding, parse_values_file
+from .builder import DEFAULT_MAX_BYTES, DEFAULT_MAX_NODES
+from .errors import BackpropError, ExitStatus, InputError, OutputError, format_error
+
+EVAL_EPILOG = """\b
+Examples:
+  backprop eval "(x+y)*z" x=1 y=3 z=-3
+  backprop eval "q = x + y; f = q * z" x=-2 y=5 z=-4 --format json
+  backprop eval -f samples/neuron.bp --expand
+  cat program.bp | backprop eval - x=1 --format csv
+  backprop eval "-x^2" x=3 --value
+  dx=$(backprop eval "x^3" x=2 --grad x)
+"""
+
+
+class FormulaFirstCommand(click.Command):
+    """Lets a formula start with '-' (``backprop eval "-x^2" x=3``) without ``--``.
+
+    Known options (and their values) are moved in front of everything else; any other
+    argument, including one that starts with '-', is a formula or a binding.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        takes_value: dict[str, bool] = {}
+        for param in self.get_params(ctx):
+            if isinstance(param, click.Option):
+                for opt in (*param.opts, *param.secondary_opts):
+                    takes_value[opt] = not param.is_flag and not param.count
+        options: list[str] = []
+        positional: list[str] = []
+        i = 0
+        while i < len(args):
+            arg = args[i]
+            if arg == "--":
+                positional.extend(args[i + 1:])
+                break
+            name = arg.split("=", 1)[0] if arg.startswith("--") else arg
+            if name in takes_value:
+                options.append(arg)
+                if takes_value[name] and "=" not in arg and i + 1 < len(args):
+                    options.append(args[i + 1])
+                    i += 1
+            elif arg.startswith("--") and len(arg) > 2:
+                options.append(arg)  # unknown long option: let click name it
+            else:
+                positional.append(arg)
+            i += 1
+        return super().parse_args(ctx, [*options, "--", *positional])
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="backprop")
+def cli() -> None:
+    """backprop: a command-line gradient calculator.
+
+    Give it a formula and values for its inputs; it shows the computational graph node
+    by node, with each node's value (forward pass) and gradient d output / d node
+    (backward pass, the chain rule from the output back to the inputs).
+
+    \b
+    Try:
+      backprop eval "(x+y)*z" x=1 y=3 z=-3
+      backprop ops
+    """
+
+
+def read_program(program: str | None, file: str | None, max_bytes: int) -> tuple[str, str]:
+    """The program text and its origin, from an argument, a file, or stdin ('-')."""
+    if file is not None:
+        origin = "<stdin>" if file == "-" else file
+        try:
+            if file == "-":
+                data = sys.stdin.buffer.read(max_bytes + 1)
+            else:
+                with open(file, "rb") as handle:
+                    data = handle.read(max_bytes + 1)
+        except OSError as error:
+            raise InputError(f"cannot read {file}: {error.strerror or error}") from None
+    elif program == "-":
+        origin = "<stdin>"
+        data = sys.stdin.buffer.read(max_bytes + 1)
+    else:
+        return program or "", "<argument>"
+    if len(data) > max_bytes:
+        raise InputError(
+            f"{origin} is over the limit of {max_bytes:,} bytes",
+            hint="raise the limit with --max-bytes",
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InputError(
+            f"{origin} is not valid UTF-8 (byte 0x{data[error.start]:02x} at offset {error.start})"
+        ) from None
+    return text.removeprefix("\ufeff"), origin
+
+
+def collect_values(
+    ctx: click.Context, bindings: list[str], values_file: str | None
+) -> dict[str, float]:
+    values: dict[str, float] = {}
+    if values_file is not None:
+        text, origin = read_program(None, values_file, DEFAULT_MAX_BYTES)
+        values.update(parse_values_file(text, origin))
+    seen: set[str] = set()
+    for text in bindings:
+        try:
+            name, value = parse_binding(text)
+        except ValueError as error:
+            raise click.BadParameter(str(error), ctx=ctx, param_hint="'NAME=VALUE'") from None
+        if name in seen:
+            raise click.BadParameter(f"{name} is bound twice", ctx=ctx, param_hint="'NAME=VALUE'")
+        seen.add(name)
+        values[name] = value
+    return values
+
+
+@cli.command("eval", cls=FormulaFirstCommand, epilog=EVAL_EPILOG)
+@click.argument("arguments", nargs=-1, metavar="[PROGRAM] [NAME=VALUE]...")
+@click.option("-f", "--file", "file", metavar="FILE",
+              help="Read the program from FILE ('-' for stdin) instead of an argument.")
+@click.option("--values", "values_file", metavar="FILE",
+              help="Input values from FILE: a JSON object or NAME=VALUE lines. "
+                   "Bindings on the command line win.")
+@click.option("-F", "--format", "fmt", default="table", show_default=True,
+              type=click.Choice(["table", "json", "csv", "plain"]),
+              help="Output format.")
+@click.option("--value", "only_value", is_flag=True,
+              help="Print only the output's value (for $(...)).")
+@click.option("--grad", "only_grad", metavar="NAME",
+              help="Print only d output / d NAME (for $(...)).")
+@click.option("--output", "output", metavar="NAME",
+              help="Use the named node as the output instead of the last statement.")
+@click.option("--expand", is_flag=True,
+              help="Expand blocks (sigmoid, softplus, user defs) into primitive gates.")
+@click.option("--allow-nonfinite", is_flag=True,
+              help="Let nan and inf through instead of stopping with an error.")
+@click.option("-p", "--precision", default=6, show_default=True, type=click.IntRange(1, 17),
+              help="Significant digits in the table.")
+@click.option("--max-rows", default=1000, show_default=True, type=click.IntRange(0),
+              help="Rows in the table before the middle is elided (0: all).")
+@click.option("--max-nodes", default=DEFAULT_MAX_NODES, show_default=True,
+              type=click.IntRange(1), help="Refuse programs with more nodes than this.")
+@click.option("--max-bytes", default=DEFAULT_MAX_BYTES, show_default=True,
+              type=click.IntRange(1), help="Refuse programs longer than this.")
+@click.pass_context
+def eval_command(ctx: click.Context, arguments: tuple[str, ...], file: str | None,
+                 values_file: str | None, fmt: str, only_value: bool, only_grad: str | None,
+                 output: str | None, expand: bool, allow_nonfinite: bool, precision: int,
+                 max_rows: int, max_nodes: int, max_bytes: int) -> None:
+    """Evaluate PROGRAM at a point: every node's value and gradient.
+
+    PROGRAM is a formula or a program of statements separated by ';' or newlines
+    ('-' reads it from stdin; -f reads a file). Each NAME=VALUE binds an input.
+    """
+    from .api import Result, bind_inputs, parse_program
+    from .engine import evaluate_graph
+    from .numbers import format_number
+
+    args = list(arguments)
+    if file is None:
+        if not args:
+            raise click.UsageError("missing PROGRAM (a formula, '-' for stdin, or -f FILE)",
+                                   ctx=ctx)
+        program: str | None = args.pop(0)
+    else:
+        program = None
+    if only_value and only_grad:
+        raise click.UsageError("--value and --grad cannot be used together", ctx=ctx)
+    values = collect_values(ctx, args, values_file)
+    text, origin = read_program(program, file, max_bytes)
+    graph = parse_program(text, origin=origin, output=output, expand=expand,
+                          max_nodes=max_nodes, max_bytes=max_bytes)
+    bound = bind_inputs(graph, values)
+    result = Result(evaluate_graph(graph, bound, allow_nonfinite=allow_nonfinite))
+    if only_value:
+        write(format_number(result.value) + "\n")
+        return
+    if only_grad is not None:
+        gradient = result.gradient
+        if only_grad not in gradient:
+            from .builder import suggest
+
+            raise InputError(
+                f"--grad {only_grad}: the program has no input named '{only_grad}'",
+                hint=suggest(only_grad, gradient)
+                or ("its inputs are " + ", ".join(gradient) if gradient else None),
+            )
+        write(format_number(gradient[only_grad]) + "\n")
+        return
+    emit(result, fmt, precision=precision, max_rows=max_rows)
+
+
+@cli.command("ops")
+@click.option("-F", "--format", "fmt", default="table", show_default=True,
+              type=click.Choice(["table", "json"]), help="Output format.")
+def ops_command(fmt: str) -> None:
+    """List every operation with its arity and local derivative rules."""
+    from .render.ops_listing import ops_json, ops_table
+
+    if fmt == "json":
+        write(ops_json())
+    else:
+        print_rich(ops_table())
+
+
+def emit(result: Any, fmt: str, **options: Any) -> None:
+    from .render import RenderOptions, renderer
+
+    rendered = renderer(fmt)(result, RenderOptions(**options))
+    if isinstance(rendered, str):
+        write(rendered)
+    else:
+        print_rich(rendered)
+
+
+def write(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+def print_rich(renderable: Any) -> None:
+    from rich.console import Console
+
+    console = Console(soft_wrap=False)
+    console.print(renderable)
+    sys.stdout.flush()
+
+
+def _report(message: str) -> None:
+    try:
+        sys.stderr.write(message + "\n")
+        sys.stderr.flush()
+    except OSError:
+        pass
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; every outcome becomes an exit status, never a traceback."""
+    try:
+        result = cli.main(args=argv, prog_name="backprop", standalone_mode=False)
+        code = result if isinstance(result, int) else ExitStatus.OK
+    except click.exceptions.Exit as exit_:
+        code = exit_.exit_code
+    except click.ClickException as error:
+        error.show()
+        code = error.exit_code
+    except click.Abort:
+        code = ExitStatus.INTERRUPTED
+    except KeyboardInterrupt:
+        code = ExitStatus.INTERRUPTED
+    except BackpropError as error:
+        _report(format_error(error))
+        code = error.exit_code
+    except BrokenPipeError:
+        _silence_stdout()
+        code = OutputError.exit_code
+    except SystemExit as exit_:
+        code = exit_.code if isinstance(exit_.code, int) else 1
+    except OSError as error:
+        if error.errno == errno.EPIPE:
+            _silence_stdout()
+        else:
+            _report(f"error: could not write the output: {error.strerror or error}")
+        code = OutputError.exit_code
+    except Exception as error:
+        if os.environ.get("BACKPROP_DEBUG") == "1":
+            import traceback
+
+            traceback.print_exc()
+        _report(
+            f"error: internal error ({type(error).__name__}: {error}); this is a bug, please "
+            "report it with the command that caused it (BACKPROP_DEBUG=1 shows the traceback)"
+        )
+        code = ExitStatus.INTERNAL
+    try:
+        sys.stdout.flush()
+    except OSError as error:
+        _silence_stdout()
+        if error.errno != errno.EPIPE:
+            _report(f"error: could not write the output: {error.strerror or error}")
+        code = code or OutputError.exit_code
+    return code
+
+
+def run() -> None:
+    sys.exit(main())

@@ -1,0 +1,180 @@
+"""Forward and backward passes over a Graph: two loops, no recursion.
+
+``forward`` gives every node a value; ``backward`` gives every node
+``d output / d node``, visiting nodes in reverse and adding each contribution into its
+argument's gradient (so a node that feeds several others sums what flows back).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from . import scalar_math
+from .errors import EvaluationError
+from .graph import Graph
+from .numbers import format_number
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    """A graph with a value and a gradient for every node."""
+
+    graph: Graph
+    values: Sequence[float]
+    grads: Sequence[float]
+
+    @property
+    def value(self) -> float:
+        return self.values[self.graph.output]
+
+    @property
+    def gradient(self) -> dict[str, float]:
+        """d output / d input for every input, in order of first appearance."""
+        nodes = self.graph.nodes
+        return {nodes[i].name or "": self.grads[i] for i in self.graph.inputs}
+
+
+def forward(graph: Graph, leaves: Mapping[int, Any], xp: Any = scalar_math) -> list[Any]:
+    """Values of every node. ``leaves`` maps input (or param) node ids to values."""
+    nodes = graph.nodes
+    values: list[Any] = [0.0] * len(nodes)
+    for i, (op, args, _start, _end, _name, constant) in enumerate(nodes):
+        if op.is_leaf:
+            values[i] = constant if op.name == "const" else leaves[i]
+        elif len(args) == 1:
+            values[i] = op.forward(xp, values[args[0]])
+        elif len(args) == 2:
+            values[i] = op.forward(xp, values[args[0]], values[args[1]])
+        else:
+            values[i] = op.forward(xp, *[values[a] for a in args])
+    return values
+
+
+def backward(graph: Graph, values: Sequence[Any], xp: Any = scalar_math) -> list[Any]:
+    """``d output / d node`` for every node, by the chain rule from the output back."""
+    nodes = graph.nodes
+    needs = graph.needs_grad
+    grads: list[Any] = [0.0] * len(nodes)
+    grads[graph.output] = 1.0
+    for i in range(graph.output, -1, -1):
+        g = grads[i]
+        if g == 0.0:
+            continue
+        op, args = nodes[i][0], nodes[i][1]
+        if not args:
+            continue
+        if len(args) == 1 and not op.variadic:
+            a = args[0]
+            if needs[a]:
+                grads[a] += g * op.partials[0](xp, values[i], values[a])
+        elif len(args) == 2 and not op.variadic:
+            a, b = args
+            va, vb = values[a], values[b]
+            if needs[a]:
+                grads[a] += g * op.partials[0](xp, values[i], va, vb)
+            if needs[b]:
+                grads[b] += g * op.partials[1](xp, values[i], va, vb)
+        else:
+            wanted = tuple(needs[a] for a in args)
+            local = op.local_gradients(xp, values[i], tuple(values[a] for a in args), wanted)
+            for a, d in zip(args, local):
+                if d is not None:
+                    grads[a] += g * d
+    return grads
+
+
+def evaluate_graph(
+    graph: Graph, inputs: Mapping[int, float], *, allow_nonfinite: bool = False
+) -> Evaluation:
+    """Forward and backward at one point; non-finite numbers are errors unless allowed."""
+    values = forward(graph, inputs)
+    if not allow_nonfinite and not _all_finite(values):
+        raise _value_error(graph, values)
+    grads = backward(graph, values)
+    if not allow_nonfinite and not _all_finite(grads):
+        raise _gradient_error(graph, values, grads)
+    return Evaluation(graph, values, grads)
+
+
+def _all_finite(numbers: Sequence[float]) -> bool:
+    # A sum is nan or infinite if any term is; a finite overflow is rechecked term by term.
+    return math.isfinite(sum(numbers)) or all(map(math.isfinite, numbers))
+
+
+def _describe_inputs(graph: Graph, node_id: int, values: Sequence[float]) -> str:
+    from .labels import operand_texts
+
+    node = graph.nodes[node_id]
+    texts = operand_texts(graph, node_id)
+    parts = [f"{text} = {format_number(values[a])}" for text, a in zip(texts, node.args)]
+    return ", ".join(parts)
+
+
+def _value_error(graph: Graph, values: Sequence[float]) -> EvaluationError:
+    from .labels import node_label
+
+    for i, value in enumerate(values):
+        if math.isfinite(value):
+            continue
+        node = graph.nodes[i]
+        label = node_label(graph, i)
+        if node.op.is_leaf:
+            return EvaluationError(
+                f"the value of {label} is not finite ({format_number(value)})",
+                source=graph.source, start=node.start, end=node.end,
+            )
+        arg_values = [values[a] for a in node.args]
+        finite_args = all(map(math.isfinite, arg_values))
+        reason = node.op.explain_domain(*arg_values) if finite_args else None
+        if reason is None:
+            reason = "overflow" if math.isinf(value) else "not a number"
+        return EvaluationError(
+            f"{label} is not finite ({format_number(value)}): {reason}",
+            source=graph.source, start=node.start, end=node.end,
+            notes=(f"where {_describe_inputs(graph, i, values)}",) if node.args else (),
+            hint="use --allow-nonfinite to let non-finite numbers through",
+        )
+    return EvaluationError("a value is not finite")
+
+
+def _gradient_error(
+    graph: Graph, values: Sequence[float], grads: Sequence[float]
+) -> EvaluationError:
+    """Replay the backward pass, checking each contribution, to name the gate at fault."""
+    from .labels import node_label
+
+    nodes = graph.nodes
+    needs = graph.needs_grad
+    replay: list[float] = [0.0] * len(nodes)
+    replay[graph.output] = 1.0
+    for i in range(graph.output, -1, -1):
+        g = replay[i]
+        node = nodes[i]
+        if g == 0.0 or not node.args:
+            continue
+        wanted = tuple(needs[a] for a in node.args)
+        local = node.op.local_gradients(
+            scalar_math, values[i], tuple(values[a] for a in node.args), wanted
+        )
+        for k, (a, d) in enumerate(zip(node.args, local)):
+            if d is None:
+                continue
+            contribution = g * d
+            replay[a] += contribution
+            if not math.isfinite(replay[a]):
+                label = node_label(graph, i)
+                what = node.op.params[k] if k < len(node.op.params) else f"argument {k + 1}"
+                if not math.isfinite(d):
+                    reason = f"its local derivative with respect to {what} is {format_number(d)}"
+                else:
+                    reason = "the gradient overflows"
+                return EvaluationError(
+                    f"the gradient through {label} is not finite: {reason}",
+                    source=graph.source, start=node.start, end=node.end,
+                    notes=(f"where {_describe_inputs(graph, i, values)}",),
+                    hint="use --allow-nonfinite to let non-finite numbers through",
+                )
+    return EvaluationError("a gradient is not finite")

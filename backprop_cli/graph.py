@@ -1,0 +1,59 @@
+"""The intermediate representation: a flat, topologically ordered list of nodes.
+
+Every node's arguments are indices of earlier nodes, so each pass over a graph is a
+plain loop (forward in order, backward in reverse) and nothing recurses at any depth.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from .source import Source
+
+
+class Node(NamedTuple):
+    """One gate or leaf. ``start``/``end`` are offsets of its text in the source."""
+
+    op: Any  # an ops.Op, or a blocks.Block for a user-defined function
+    args: tuple[int, ...]
+    start: int
+    end: int
+    name: str | None = None
+    value: float | None = None  # a constant's value, or an input's default
+
+
+@dataclass(frozen=True, slots=True)
+class Graph:
+    """A program as a computational graph, with one output node."""
+
+    nodes: tuple[Node, ...]
+    output: int
+    output_name: str
+    source: Source
+    needs_grad: tuple[bool, ...]
+    names: dict[str, int] = field(default_factory=dict)
+    params: tuple[int, ...] = ()
+
+    @property
+    def inputs(self) -> tuple[int, ...]:
+        """Ids of the input nodes, in the order they first appear in the program."""
+        return tuple(i for i, node in enumerate(self.nodes) if node.op.name == "input")
+
+    def input_names(self) -> tuple[str, ...]:
+        return tuple(self.nodes[i].name or "" for i in self.inputs)
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+    def with_output(self, node_id: int, output_name: str) -> Graph:
+        """The same program with another output: the nodes after it are dropped."""
+        return Graph(
+            nodes=self.nodes[: node_id + 1],
+            output=node_id,
+            output_name=output_name,
+            source=self.source,
+            needs_grad=self.needs_grad[: node_id + 1],
+            names={k: v for k, v in self.names.items() if v <= node_id},
+            params=self.params,
+        )

@@ -1,0 +1,26 @@
+"""How numbers are written: shortest round-trip text, and the language's literals."""
+
+from __future__ import annotations
+
+import math
+import re
+
+# A binding's value: a plain decimal literal with an optional sign (ASCII digits only).
+DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\Z", re.ASCII)
+
+
+def format_number(value: float) -> str:
+    """The shortest text that reads back as the same double: ``-12``, ``0.5``, ``1e+22``."""
+    if value != value:
+        return "nan"
+    if math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    text = repr(float(value))
+    return text[:-2] if text.endswith(".0") else text
+
+
+def json_number(value: float) -> float | str:
+    """A JSON-safe number: finite floats as they are, others as "nan", "inf", "-inf"."""
+    if math.isfinite(value):
+        return value
+    return format_number(value)

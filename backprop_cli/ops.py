@@ -1,0 +1,245 @@
+"""The table of operations: the only module that knows the maths.
+
+Each ``Op`` declares, side by side: its name (also the grammar alias or the function
+name), how it is written, its precedence, arity, forward rule, one local-derivative rule
+per argument (``d out / d argument``, given the node's output and its inputs), the same
+rule as a formula for people, and a domain check that explains a non-finite result.
+
+Rules take an array namespace ``xp`` first (``scalar_math`` for a point), then the
+node's output, then the argument values. A rule is only called for an argument that
+needs a gradient, so ``x^2`` never evaluates ``log(x)`` for the exponent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+Rule = Callable[..., Any]
+
+# Precedence levels of the printed language (see grammar/backprop.lark).
+SUM, PRODUCT, UNARY, POWER, ATOM = 1, 2, 3, 4, 5
+
+LEAF, INFIX, PREFIX, CALL = "leaf", "infix", "prefix", "call"
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Op:
+    """One operation: every pass (forward, backward, printing, docs) reads these fields."""
+
+    name: str
+    summary: str
+    form: str = CALL
+    symbol: str = ""
+    precedence: int = ATOM
+    min_args: int = 1
+    max_args: int | None = 1
+    params: tuple[str, ...] = ("x",)
+    forward: Rule | None = None
+    partials: tuple[Rule, ...] = ()
+    partials_text: tuple[str, ...] = ()
+    domain: Callable[..., str | None] | None = None
+    variadic: bool = False
+    right_assoc: bool = False
+    expansion: str | None = None
+    is_leaf: bool = False
+    kinks: str | None = None
+
+    def __repr__(self) -> str:
+        return f"Op({self.name})"
+
+    @property
+    def display(self) -> str:
+        return self.symbol or self.name
+
+    def arity_text(self) -> str:
+        if self.max_args is None:
+            return f"{self.min_args} or more"
+        if self.max_args == self.min_args:
+            return str(self.min_args)
+        return f"{self.min_args} or {self.max_args}"
+
+    def local_gradients(self, xp: Any, out: Any, args: tuple, wanted: tuple[bool, ...]) -> list:
+        """``d out / d args[k]`` for every wanted ``k`` (``None`` for the others)."""
+        if self.variadic:
+            rule = self.partials[0]
+            return [rule(xp, k, out, *args) if w else None for k, w in enumerate(wanted)]
+        return [rule(xp, out, *args) if w else None for rule, w in zip(self.partials, wanted)]
+
+    def explain_domain(self, *args: float) -> str | None:
+        return self.domain(*args) if self.domain is not None else None
+
+
+def _positive(what: str) -> Callable[[float], str | None]:
+    def check(x: float, *_: float) -> str | None:
+        if x < 0:
+            return f"{what} of a negative number"
+        if x == 0:
+            return f"{what} of zero"
+        return None
+
+    return check
+
+
+def _log_domain(x: float, base: float | None = None) -> str | None:
+    message = _positive("log")(x)
+    if message is None and base is not None:
+        if base <= 0:
+            return "log with a base that is not positive"
+        if base == 1:
+            return "log with base 1"
+    return message
+
+
+def _pow_domain(a: float, b: float) -> str | None:
+    if a < 0 and b != int(b):
+        return "a negative number to a non-integer power"
+    if a == 0 and b < 0:
+        return "zero to a negative power"
+    return None
+
+
+def _unit_interval(name: str) -> Callable[[float], str | None]:
+    def check(x: float) -> str | None:
+        return f"{name} is defined on [-1, 1]" if not -1 <= x <= 1 else None
+
+    return check
+
+
+def _log_forward(xp: Any, x: Any, base: Any = None) -> Any:
+    if base is None:
+        return xp.log(x)
+    return xp.divide(xp.log(x), xp.log(base))
+
+
+def _log_partial_x(xp: Any, out: Any, x: Any, base: Any = None) -> Any:
+    if base is None:
+        return xp.divide(1.0, x)
+    return xp.divide(1.0, x * xp.log(base))
+
+
+def _log_partial_base(xp: Any, out: Any, x: Any, base: Any = None) -> Any:
+    return xp.divide(-out, base * xp.log(base))
+
+
+def _max_partial(xp: Any, k: int, out: Any, *args: Any) -> Any:
+    return xp.first_match(k, out, *args)
+
+
+BINARY = ("a", "b")
+
+OPERATIONS: tuple[Op, ...] = (
+    Op("input", "an input: a name read and never computed", form=LEAF, min_args=0,
+       max_args=0, params=(), is_leaf=True),
+    Op("const", "a number or a named constant (pi, e)", form=LEAF, min_args=0, max_args=0,
+       params=(), is_leaf=True),
+    Op("param", "a parameter inside a def body", form=LEAF, min_args=0, max_args=0,
+       params=(), is_leaf=True),
+    Op("add", "a + b", form=INFIX, symbol="+", precedence=SUM, min_args=2, max_args=2,
+       params=BINARY, forward=lambda xp, a, b: a + b,
+       partials=(lambda xp, out, a, b: 1.0, lambda xp, out, a, b: 1.0),
+       partials_text=("1", "1")),
+    Op("sub", "a - b", form=INFIX, symbol="-", precedence=SUM, min_args=2, max_args=2,
+       params=BINARY, forward=lambda xp, a, b: a - b,
+       partials=(lambda xp, out, a, b: 1.0, lambda xp, out, a, b: -1.0),
+       partials_text=("1", "-1")),
+    Op("mul", "a * b", form=INFIX, symbol="*", precedence=PRODUCT, min_args=2, max_args=2,
+       params=BINARY, forward=lambda xp, a, b: a * b,
+       partials=(lambda xp, out, a, b: b, lambda xp, out, a, b: a),
+       partials_text=("b", "a")),
+    Op("div", "a / b", form=INFIX, symbol="/", precedence=PRODUCT, min_args=2, max_args=2,
+       params=BINARY, forward=lambda xp, a, b: xp.divide(a, b),
+       partials=(lambda xp, out, a, b: xp.divide(1.0, b),
+                 lambda xp, out, a, b: xp.divide(-out, b)),
+       partials_text=("1/b", "-a/b^2"),
+       domain=lambda a, b: "division by zero" if b == 0 else None),
+    Op("neg", "-a", form=PREFIX, symbol="-", precedence=UNARY, params=("a",),
+       forward=lambda xp, a: -a, partials=(lambda xp, out, a: -1.0,), partials_text=("-1",)),
+    Op("pos", "+a", form=PREFIX, symbol="+", precedence=UNARY, params=("a",),
+       forward=lambda xp, a: a, partials=(lambda xp, out, a: 1.0,), partials_text=("1",)),
+    Op("pow", "a ^ b (also a ** b and pow(a, b))", form=INFIX, symbol="^", precedence=POWER,
+       min_args=2, max_args=2, params=BINARY, right_assoc=True,
+       forward=lambda xp, a, b: xp.power(a, b),
+       partials=(
+           lambda xp, out, a, b: xp.where(b == 0.0, 0.0, b * xp.power(a, b - 1.0)),
+           lambda xp, out, a, b: xp.where(out == 0.0, 0.0, out * xp.log(a)),
+       ),
+       partials_text=("b * a^(b - 1)", "a^b * log(a)"), domain=_pow_domain),
+    Op("exp", "e to the power x", forward=lambda xp, x: xp.exp(x),
+       partials=(lambda xp, out, x: out,), partials_text=("exp(x)",)),
+    Op("log", "natural logarithm; log(x, base) for another base", max_args=2,
+       params=("x", "base"), forward=_log_forward,
+       partials=(_log_partial_x, _log_partial_base),
+       partials_text=("1/(x * log(base))", "-log(x, base)/(base * log(base))"),
+       domain=_log_domain),
+    Op("ln", "natural logarithm", forward=lambda xp, x: xp.log(x),
+       partials=(lambda xp, out, x: xp.divide(1.0, x),), partials_text=("1/x",),
+       domain=_positive("ln")),
+    Op("log2", "base-2 logarithm", forward=lambda xp, x: xp.log2(x),
+       partials=(lambda xp, out, x: xp.divide(1.0, x * 0.6931471805599453),),
+       partials_text=("1/(x * ln(2))",), domain=_positive("log2")),
+    Op("log10", "base-10 logarithm", forward=lambda xp, x: xp.log10(x),
+       partials=(lambda xp, out, x: xp.divide(1.0, x * 2.302585092994046),),
+       partials_text=("1/(x * ln(10))",), domain=_positive("log10")),
+    Op("sqrt", "square root", forward=lambda xp, x: xp.sqrt(x),
+       partials=(lambda xp, out, x: xp.divide(0.5, out),), partials_text=("1/(2 * sqrt(x))",),
+       domain=lambda x: "square root of a negative number" if x < 0 else None,
+       kinks="not differentiable at 0"),
+    Op("abs", "absolute value", forward=lambda xp, x: xp.fabs(x),
+       partials=(lambda xp, out, x: xp.sign(x),), partials_text=("sign(x), 0 at x = 0",),
+       kinks="kink at 0, where the derivative is taken as 0"),
+    Op("sin", "sine", forward=lambda xp, x: xp.sin(x),
+       partials=(lambda xp, out, x: xp.cos(x),), partials_text=("cos(x)",)),
+    Op("cos", "cosine", forward=lambda xp, x: xp.cos(x),
+       partials=(lambda xp, out, x: -xp.sin(x),), partials_text=("-sin(x)",)),
+    Op("tan", "tangent", forward=lambda xp, x: xp.tan(x),
+       partials=(lambda xp, out, x: 1.0 + out * out,), partials_text=("1 + tan(x)^2",)),
+    Op("asin", "inverse sine", forward=lambda xp, x: xp.asin(x),
+       partials=(lambda xp, out, x: xp.divide(1.0, xp.sqrt(1.0 - x * x)),),
+       partials_text=("1/sqrt(1 - x^2)",), domain=_unit_interval("asin")),
+    Op("acos", "inverse cosine", forward=lambda xp, x: xp.acos(x),
+       partials=(lambda xp, out, x: xp.divide(-1.0, xp.sqrt(1.0 - x * x)),),
+       partials_text=("-1/sqrt(1 - x^2)",), domain=_unit_interval("acos")),
+    Op("atan", "inverse tangent", forward=lambda xp, x: xp.atan(x),
+       partials=(lambda xp, out, x: xp.divide(1.0, 1.0 + x * x),),
+       partials_text=("1/(1 + x^2)",)),
+    Op("sinh", "hyperbolic sine", forward=lambda xp, x: xp.sinh(x),
+       partials=(lambda xp, out, x: xp.cosh(x),), partials_text=("cosh(x)",)),
+    Op("cosh", "hyperbolic cosine", forward=lambda xp, x: xp.cosh(x),
+       partials=(lambda xp, out, x: xp.sinh(x),), partials_text=("sinh(x)",)),
+    Op("tanh", "hyperbolic tangent", forward=lambda xp, x: xp.tanh(x),
+       partials=(lambda xp, out, x: 1.0 - out * out,), partials_text=("1 - tanh(x)^2",)),
+    Op("sigmoid", "logistic function 1/(1 + exp(-x)): one gate",
+       forward=lambda xp, x: xp.sigmoid(x),
+       partials=(lambda xp, out, x: out * (1.0 - out),),
+       partials_text=("sigmoid(x) * (1 - sigmoid(x))",), expansion="1 / (1 + exp(-x))"),
+    Op("relu", "max(x, 0)", forward=lambda xp, x: xp.relu(x),
+       partials=(lambda xp, out, x: xp.step(x),), partials_text=("1 if x > 0, else 0",),
+       kinks="kink at 0, where the derivative is taken as 0"),
+    Op("softplus", "log(1 + exp(x)): one gate", forward=lambda xp, x: xp.softplus(x),
+       partials=(lambda xp, out, x: xp.sigmoid(x),), partials_text=("sigmoid(x)",),
+       expansion="log(1 + exp(x))"),
+    Op("max", "the largest argument", min_args=2, max_args=None, params=("a", "b", "..."),
+       forward=lambda xp, *args: xp.maximum(*args), partials=(_max_partial,),
+       partials_text=("1 for the first argument equal to the result, else 0",), variadic=True,
+       kinks="a tie routes the gradient to the first tied argument"),
+    Op("min", "the smallest argument", min_args=2, max_args=None, params=("a", "b", "..."),
+       forward=lambda xp, *args: xp.minimum(*args), partials=(_max_partial,),
+       partials_text=("1 for the first argument equal to the result, else 0",), variadic=True,
+       kinks="a tie routes the gradient to the first tied argument"),
+)
+
+OPS: dict[str, Op] = {op.name: op for op in OPERATIONS}
+INPUT, CONST, PARAM = OPS["input"], OPS["const"], OPS["param"]
+
+# Operators of the grammar, by the alias the grammar gives them.
+OPERATORS: dict[str, Op] = {
+    name: OPS[name] for name in ("add", "sub", "mul", "div", "neg", "pos", "pow")
+}
+
+# Functions callable by name: every op written in call form, plus pow(a, b).
+FUNCTIONS: dict[str, Op] = {op.name: op for op in OPERATIONS if op.form == CALL}
+FUNCTIONS["pow"] = OPS["pow"]
+
+CONSTANTS: dict[str, float] = {"pi": 3.141592653589793, "e": 2.718281828459045}

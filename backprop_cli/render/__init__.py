@@ -1,0 +1,30 @@
+"""Renderers: pure functions from a Result to text or a Rich renderable.
+
+Each format is one module with a ``render(result, options)`` function; adding a format
+is one module and one line in ``FORMATS``. Modules are imported only when chosen, so
+``--format json`` never loads Rich.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Any
+
+FORMATS: dict[str, str] = {
+    "table": "backprop_cli.render.table",
+    "json": "backprop_cli.render.json_format",
+    "csv": "backprop_cli.render.csv_format",
+    "plain": "backprop_cli.render.plain",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RenderOptions:
+    precision: int = 6
+    max_rows: int = 1000
+
+
+def renderer(name: str) -> Any:
+    """The ``render`` function of a format."""
+    return importlib.import_module(FORMATS[name]).render

@@ -1,0 +1,62 @@
+"""``backprop ops``: every operation with its arity and local derivative rules."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..ops import OPERATIONS, Op
+
+
+def rules(op: Op) -> list[tuple[str, str]]:
+    """``(argument, d out / d argument)`` pairs."""
+    if op.variadic:
+        return [("each argument", op.partials_text[0])]
+    return list(zip(op.params, op.partials_text))
+
+
+def written(op: Op) -> str:
+    if op.form == "leaf":
+        return ""
+    if op.form == "infix":
+        return op.summary
+    if op.form == "prefix":
+        return op.summary
+    return f"{op.name}({', '.join(op.params)})"
+
+
+def ops_json() -> str:
+    data: list[dict[str, Any]] = []
+    for op in OPERATIONS:
+        data.append({
+            "op": op.name,
+            "written": written(op),
+            "summary": op.summary,
+            "arity": {"min": op.min_args, "max": op.max_args},
+            "derivatives": {arg: text for arg, text in rules(op)},
+            "expansion": op.expansion,
+            "notes": op.kinks,
+        })
+    return json.dumps(data, indent=2) + "\n"
+
+
+def ops_table() -> Any:
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title="operations", box=box.SIMPLE_HEAD, title_justify="left",
+                  caption="d/da: the local derivative d out / d a; a gate multiplies it "
+                  "by the gradient flowing back", caption_justify="left")
+    table.add_column("op", style="bold")
+    table.add_column("written")
+    table.add_column("arity", justify="right")
+    table.add_column("local derivatives")
+    table.add_column("notes", style="dim")
+    for op in OPERATIONS:
+        derivative = Text("\n".join(f"d/d{arg} = {text}" for arg, text in rules(op)))
+        notes = op.kinks or (f"one gate; --expand: {op.expansion}" if op.expansion else "")
+        if op.form == "leaf":
+            notes = op.summary
+        table.add_row(op.name, Text(written(op)), op.arity_text(), derivative, Text(notes))
+    return table

@@ -1,0 +1,93 @@
+"""Program text with the positions of its lines, for error messages."""
+
+from __future__ import annotations
+
+import unicodedata
+from bisect import bisect_right
+from dataclasses import dataclass, field
+
+SNIPPET_WIDTH = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A program's text and where it came from (``<argument>``, ``<stdin>``, a path)."""
+
+    text: str
+    origin: str = "<argument>"
+    _line_starts: list[int] = field(default_factory=list, compare=False, repr=False)
+
+    def _starts(self) -> list[int]:
+        if not self._line_starts:
+            starts = [0]
+            find = self.text.find
+            position = find("\n")
+            while position >= 0:
+                starts.append(position + 1)
+                position = find("\n", position + 1)
+            self._line_starts.extend(starts)
+        return self._line_starts
+
+    def line_col(self, offset: int) -> tuple[int, int]:
+        """1-based line and column of a character offset."""
+        starts = self._starts()
+        line = bisect_right(starts, offset) - 1
+        return line + 1, offset - starts[line] + 1
+
+    def location(self, offset: int) -> str:
+        line, column = self.line_col(offset)
+        return f"{self.origin}:{line}:{column}"
+
+    def line_text(self, line: int) -> str:
+        starts = self._starts()
+        begin = starts[line - 1]
+        end = starts[line] - 1 if line < len(starts) else len(self.text)
+        return self.text[begin:end].rstrip("\r")
+
+    def snippet(self, start: int, end: int) -> list[str]:
+        """The source line holding ``start`` with carets under ``start..end``.
+
+        Every character outside printable ASCII is shown as ``?`` so that a control or
+        bidirectional character in the program can neither reach the terminal nor shift
+        the caret. A long line is cut to a window around the caret.
+        """
+        line, column = self.line_col(start)
+        text = self.line_text(line)
+        end_line, _ = self.line_col(max(start, end - 1))
+        stop = len(text) if end_line != line else min(len(text), column - 1 + max(1, end - start))
+        first = column - 1
+        width = max(1, stop - first)
+        left = 0
+        if len(text) > SNIPPET_WIDTH:
+            left = max(0, min(first - SNIPPET_WIDTH // 3, len(text) - SNIPPET_WIDTH))
+        shown = printable(text[left:left + SNIPPET_WIDTH])
+        prefix = "…" if left > 0 else ""
+        suffix = "…" if left + SNIPPET_WIDTH < len(text) else ""
+        width = min(width, SNIPPET_WIDTH - (first - left))
+        gutter = f"{line} | "
+        return [
+            f"{gutter}{prefix}{shown}{suffix}",
+            " " * (len(gutter) + len(prefix) + first - left) + "^" * max(1, width),
+        ]
+
+    def text_of(self, start: int, end: int) -> str:
+        return self.text[start:end]
+
+
+def printable(text: str) -> str:
+    """``text`` with everything outside printable ASCII replaced by ``?``."""
+    if text.isascii() and text.isprintable():
+        return text
+    return "".join(ch if " " <= ch <= "~" else ("    " if ch == "\t" else "?") for ch in text)
+
+
+def describe_char(ch: str) -> str:
+    """``'×' (U+00D7 MULTIPLICATION SIGN)``, printable or not."""
+    code = f"U+{ord(ch):04X}"
+    name = unicodedata.name(ch, "")
+    if not name:
+        name = {"\x00": "NUL", "\x1b": "ESCAPE", "\t": "TAB", "\x7f": "DELETE"}.get(
+            ch, "control character"
+        )
+    shown = repr(ch) if " " <= ch <= "~" else ""
+    return f"{shown} ({code} {name})".strip() if shown else f"{code} {name}"
