@@ -76,6 +76,8 @@ def bind_inputs(graph: Graph, values: Mapping[str, float]) -> dict[int, float]:
         if name in CONSTANTS:
             raise InputError(f"cannot bind {name}: it is a constant")
         node = graph.names.get(name)
+        if node is not None and node >= len(nodes):
+            continue  # an input of a statement after the chosen output
         if node is not None:
             where = graph.source.line_col(nodes[node].start)
             raise InputError(
@@ -103,7 +105,8 @@ def bind_inputs(graph: Graph, values: Mapping[str, float]) -> dict[int, float]:
         plural = "s" if len(missing) > 1 else ""
         raise InputError(
             f"missing value{plural} for input{plural} {', '.join(missing)}",
-            hint="bind them on the command line: " + " ".join(f"{m}=VALUE" for m in missing),
+            hint=f"bind {'them' if plural else 'it'} on the command line: "
+            + " ".join(f"{m}=VALUE" for m in missing),
         )
     return bound
 

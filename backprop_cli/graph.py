@@ -54,6 +54,6 @@ class Graph:
             output_name=output_name,
             source=self.source,
             needs_grad=self.needs_grad[: node_id + 1],
-            names={k: v for k, v in self.names.items() if v <= node_id},
+            names=self.names,  # names past the output stay known, so bindings of them are ignored
             params=self.params,
         )

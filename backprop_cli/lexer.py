@@ -86,13 +86,21 @@ def tokenize(source: Source) -> Iterator[Token]:
         start, end = match.span()
         value = match.group()
         if kind == "SEP":
-            if value == "\n" and opened:
-                continue
+            if opened:
+                if value == "\n":
+                    continue
+                raise InputError(
+                    "';' inside parentheses", source=source, start=start, end=end,
+                    hint="close the '(' before ending the statement",
+                )
             if started and pending_sep is None:
                 pending_sep = (kind, value, start, end)
             continue
         if kind == "BAD":
             raise bad_character(source, start)
+        if pending_sep is not None:
+            yield pending_sep
+            pending_sep = None
         if kind == "NAME":
             kind = _KEYWORDS.get(value, "NAME")
         elif kind == "LPAR":
@@ -104,15 +112,6 @@ def tokenize(source: Source) -> Iterator[Token]:
                     hint="remove it, or add the '(' it closes",
                 )
             opened.pop()
-        if pending_sep is not None:
-            if opened:
-                raise InputError(
-                    "';' inside parentheses", source=source,
-                    start=pending_sep[2], end=pending_sep[3],
-                    hint="close the '(' before ending the statement",
-                )
-            yield pending_sep
-            pending_sep = None
         started = True
         yield kind, value, start, end  # type: ignore[misc]
     if opened:

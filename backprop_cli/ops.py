@@ -158,7 +158,7 @@ OPERATIONS: tuple[Op, ...] = (
        forward=lambda xp, a: -a, partials=(lambda xp, out, a: -1.0,), partials_text=("-1",)),
     Op("pos", "+a", form=PREFIX, symbol="+", precedence=UNARY, params=("a",),
        forward=lambda xp, a: a, partials=(lambda xp, out, a: 1.0,), partials_text=("1",)),
-    Op("pow", "a ^ b (also a ** b and pow(a, b))", form=INFIX, symbol="^", precedence=POWER,
+    Op("pow", "a ^ b, a ** b, pow(a, b)", form=INFIX, symbol="^", precedence=POWER,
        min_args=2, max_args=2, params=BINARY, right_assoc=True,
        forward=lambda xp, a, b: xp.power(a, b),
        partials=(
@@ -222,11 +222,11 @@ OPERATIONS: tuple[Op, ...] = (
        expansion="log(1 + exp(x))"),
     Op("max", "the largest argument", min_args=2, max_args=None, params=("a", "b", "..."),
        forward=lambda xp, *args: xp.maximum(*args), partials=(_max_partial,),
-       partials_text=("1 for the first argument equal to the result, else 0",), variadic=True,
+       partials_text=("1 for the winner (the first on a tie), else 0",), variadic=True,
        kinks="a tie routes the gradient to the first tied argument"),
     Op("min", "the smallest argument", min_args=2, max_args=None, params=("a", "b", "..."),
        forward=lambda xp, *args: xp.minimum(*args), partials=(_max_partial,),
-       partials_text=("1 for the first argument equal to the result, else 0",), variadic=True,
+       partials_text=("1 for the winner (the first on a tie), else 0",), variadic=True,
        kinks="a tie routes the gradient to the first tied argument"),
 )
 

@@ -74,21 +74,30 @@ def render_tables() -> str:
         rules.append((str(rule.origin.name), len(rule.expansion), callback and str(callback), keep))
 
     nonterminals = {str(rule.origin.name) for rule in lark.rules}
+    states = parse_table.states
+    # Lark numbers states in an order that varies between runs; number them canonically,
+    # breadth first from the start state, symbols in sorted order.
+    order = [parse_table.start_states["start"]]
+    number = {order[0]: 0}
+    for state in order:
+        for _symbol, (action, arg) in sorted(states[state].items()):
+            if action is Shift and arg not in number:
+                number[arg] = len(order)
+                order.append(arg)
     actions: list[dict[str, int]] = []
     gotos: list[dict[str, int]] = []
-    for state in sorted(parse_table.states):
+    for state in order:
         action_row: dict[str, int] = {}
         goto_row: dict[str, int] = {}
-        for symbol, (action, arg) in sorted(parse_table.states[state].items()):
-            if symbol in nonterminals:
-                goto_row[str(symbol)] = arg
+        for symbol, (action, arg) in sorted(states[state].items()):
+            if str(symbol) in nonterminals:
+                goto_row[str(symbol)] = number[arg]
             elif action is Shift:
-                action_row[str(symbol)] = arg
+                action_row[str(symbol)] = number[arg]
             else:
                 action_row[str(symbol)] = ~rule_index[arg]
         actions.append(action_row)
         gotos.append(goto_row)
-    assert sorted(parse_table.states) == list(range(len(actions)))
 
     def literal(value: object) -> str:
         return pprint.pformat(value, width=96, sort_dicts=False)
@@ -110,8 +119,8 @@ def render_tables() -> str:
         f"RULES = {literal(tuple(rules))}",
         f"ACTIONS = {literal(tuple(actions))}",
         f"GOTO = {literal(tuple(gotos))}",
-        f"START_STATE = {parse_table.start_states['start']}",
-        f"ACCEPT_STATE = {parse_table.end_states['start']}",
+        "START_STATE = 0",
+        f"ACCEPT_STATE = {number[parse_table.end_states['start']]}",
         "",
     ])
 

@@ -11,7 +11,7 @@ from ..ops import OPERATIONS, Op
 def rules(op: Op) -> list[tuple[str, str]]:
     """``(argument, d out / d argument)`` pairs."""
     if op.variadic:
-        return [("each argument", op.partials_text[0])]
+        return [("a_k", op.partials_text[0])]
     return list(zip(op.params, op.partials_text))
 
 
@@ -48,11 +48,11 @@ def ops_table() -> Any:
     table = Table(title="operations", box=box.SIMPLE_HEAD, title_justify="left",
                   caption="d/da: the local derivative d out / d a; a gate multiplies it "
                   "by the gradient flowing back", caption_justify="left")
-    table.add_column("op", style="bold")
-    table.add_column("written")
-    table.add_column("arity", justify="right")
-    table.add_column("local derivatives")
-    table.add_column("notes", style="dim")
+    table.add_column("op", style="bold", no_wrap=True)
+    table.add_column("written", no_wrap=True)
+    table.add_column("arity", justify="right", no_wrap=True)
+    table.add_column("local derivatives", ratio=2)
+    table.add_column("notes", style="dim", ratio=1)
     for op in OPERATIONS:
         derivative = Text("\n".join(f"d/d{arg} = {text}" for arg, text in rules(op)))
         notes = op.kinks or (f"one gate; --expand: {op.expansion}" if op.expansion else "")

@@ -1,0 +1,156 @@
+"""The grammar: its tables are current, the driver agrees with Lark, precedence is right."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from lark import Lark, Token
+from lark.lexer import Lexer
+
+from backprop_cli import parse_program, tablegen
+from backprop_cli.lexer import END, tokenize
+from backprop_cli.parser import parse
+from backprop_cli.source import Source
+
+from .helpers import parenthesized
+
+
+def test_grammar_loads_in_strict_mode() -> None:
+    lark = tablegen.build_lark(strict=True)
+    assert lark.options.parser == "lalr"
+
+
+def test_grammar_ships_in_the_package() -> None:
+    assert "?sum: product" in tablegen.grammar_text()
+
+
+def test_generated_tables_match_the_grammar() -> None:
+    assert tablegen.TABLES_PATH.read_text("utf-8") == tablegen.render_tables(), (
+        "backprop_cli/_tables.py is stale: run python -m backprop_cli.tablegen"
+    )
+
+
+def test_every_operator_alias_is_an_op() -> None:
+    from backprop_cli.builder import GraphBuilder
+    from backprop_cli.ops import OPERATORS
+
+    lark = tablegen.build_lark()
+    aliases = {str(rule.alias) for rule in lark.rules if rule.alias}
+    for alias in aliases:
+        assert hasattr(GraphBuilder, alias), alias
+    assert set(OPERATORS) <= aliases
+
+
+PRECEDENCE = [
+    ("1 + 2 * 3", "(1 + (2 * 3))"),
+    ("1 - 2 - 3", "((1 - 2) - 3)"),
+    ("8 / 4 / 2", "((8 / 4) / 2)"),
+    ("2 ^ 3 ^ 2", "(2 ^ (3 ^ 2))"),
+    ("2 ** 3 ** 2", "(2 ^ (3 ^ 2))"),
+    ("-x ^ 2", "(-(x ^ 2))"),
+    ("-x * y", "((-x) * y)"),
+    ("x * -y", "(x * (-y))"),
+    ("2 ^ -x", "(2 ^ (-x))"),
+    ("2 ^ -x ^ 2", "(2 ^ (-(x ^ 2)))"),
+    ("--x", "(-(-x))"),
+    ("+x - -y", "((+x) - (-y))"),
+    ("(x + y) * z", "((x + y) * z)"),
+    ("x / y * z", "((x / y) * z)"),
+    ("a - b + c", "((a - b) + c)"),
+    ("x ^ y * z", "((x ^ y) * z)"),
+    ("exp(x) ^ 2", "(exp(x) ^ 2)"),
+    ("max(x, y, z) - min(x, 1)", "(max(x, y, z) - min(x, 1))"),
+    ("log(x, 2) + .5 + 3e-4 + 1E6 + 2.", "((((log(x, 2) + 0.5) + 0.0003) + 1000000) + 2)"),
+    ("(\n x\n +\n y\n)", "(x + y)"),
+]
+
+
+@pytest.mark.parametrize(("program", "expected"), PRECEDENCE)
+def test_precedence_and_associativity(program: str, expected: str) -> None:
+    graph = parse_program(program)
+    assert parenthesized(graph) == expected
+
+
+@pytest.mark.parametrize(
+    "program",
+    ["x = 1; y = 2; x + y", "x = 1\ny = 2\nx + y", "\n\n# c\nx = 1 # one\n;;\n y = 2;\nx+y\n\n",
+     "x = 1\r\ny = 2\r\nx + y\r\n"],
+)
+def test_statements_separators_and_comments(program: str) -> None:
+    graph = parse_program(program)
+    assert parenthesized(graph) == "(x + y)"
+    assert [graph.nodes[i].name for i in graph.inputs] == ["x", "y"]
+
+
+# -- the table-driven driver agrees with Lark's own parser on the same tokens ---------------
+
+
+class _OurTokens(Lexer):
+    """Feeds Lark the tokens of backprop's lexer, so only the parsers differ."""
+
+    def __init__(self, lexer_conf: object) -> None:
+        pass
+
+    def lex(self, data: str):
+        for kind, text, start, end in tokenize(Source(data)):
+            if kind != END:
+                yield Token(kind, text, start_pos=start, end_pos=end)
+
+
+def _lark_parser() -> Lark:
+    return Lark(tablegen.grammar_text(), parser="lalr", lexer=_OurTokens,
+                maybe_placeholders=False)
+
+
+class _TreeBuilder:
+    """Callbacks that build Lark-shaped trees: (rule, children)."""
+
+    def __getattr__(self, name: str):
+        return lambda children, start, end: (name, tuple(children))
+
+
+def _as_tuples(tree: object) -> object:
+    if isinstance(tree, Token | str):
+        return str(tree)
+    return (str(tree.data), tuple(_as_tuples(c) for c in tree.children))  # type: ignore[attr-defined]
+
+
+_atoms = st.sampled_from(["x", "y", "w0", "1", "2.5", ".5", "3e-4", "pi", "e"])
+
+
+def _expressions() -> st.SearchStrategy[str]:
+    def extend(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+        binary = st.tuples(inner, st.sampled_from(["+", "-", "*", "/", "^", "**"]), inner).map(
+            lambda t: f"{t[0]} {t[1]} {t[2]}")
+        return st.one_of(
+            binary,
+            inner.map(lambda s: f"({s})"),
+            inner.map(lambda s: f"-{s}"),
+            inner.map(lambda s: f"+{s}"),
+            inner.map(lambda s: f"exp({s})"),
+            st.tuples(inner, inner).map(lambda t: f"max({t[0]}, {t[1]})"),
+        )
+
+    return st.recursive(_atoms, extend, max_leaves=12)
+
+
+@settings(max_examples=150)
+@given(st.lists(_expressions(), min_size=1, max_size=4), st.sampled_from(["; ", "\n"]))
+def test_driver_builds_the_same_tree_as_lark(statements: list[str], separator: str) -> None:
+    text = separator.join(f"v{i} = {s}" if i % 2 else s for i, s in enumerate(statements))
+    ours = parse(Source(text), tokenize(Source(text)), _TreeBuilder())
+    theirs = _as_tuples(_lark_parser().parse(text))
+    assert ours == theirs
+
+
+def test_def_blocks_parse() -> None:
+    graph = parse_program("def f(a, b) = a * b + 1\ndef g() = 2\nf(x, g())")
+    assert graph.nodes[graph.output].op.name == "f"
+    assert len(graph.inputs) == 1
+
+
+def test_hundred_thousand_nested_parentheses() -> None:
+    depth = 100_000
+    graph = parse_program("(" * depth + "x" + ")" * depth)
+    assert len(graph.nodes) == 1 and graph.nodes[0].name == "x"
