@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .builder import DEFAULT_MAX_BYTES, DEFAULT_MAX_NODES, build_graph, suggest
 from .engine import Evaluation, evaluate_graph
@@ -21,8 +21,7 @@ from .ops import CONSTANTS
 from .source import Source
 
 
-@dataclass(frozen=True, slots=True)
-class NodeRecord:
+class NodeRecord(NamedTuple):
     """One row of the result: what the table, JSON and CSV outputs show."""
 
     id: int

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import re
 
@@ -39,6 +38,8 @@ def parse_values_file(text: str, origin: str) -> dict[str, float]:
     """A JSON object of numbers, or NAME=VALUE lines (blank lines and # comments allowed)."""
     stripped = text.lstrip()
     if stripped.startswith("{"):
+        import json
+
         def reject_constant(token: str) -> float:
             raise InputError(f"{origin}: {token} is not a finite number")
 

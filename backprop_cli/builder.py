@@ -8,7 +8,6 @@ into a graph of its own whose leaves are its parameters.
 
 from __future__ import annotations
 
-import difflib
 import gc
 import math
 from typing import Any
@@ -31,6 +30,8 @@ _NEG, _POS = OPERATORS["neg"], OPERATORS["pos"]
 
 def suggest(name: str, candidates: list[str] | set[str] | dict) -> str | None:
     """``did you mean 'sin'?`` for the nearest known name, if one is near."""
+    import difflib
+
     close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
     return f"did you mean '{close[0]}'?" if close else None
 

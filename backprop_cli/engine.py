@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import scalar_math
 from .errors import EvaluationError
@@ -18,8 +17,7 @@ from .graph import Graph
 from .numbers import format_number
 
 
-@dataclass(frozen=True, slots=True)
-class Evaluation:
+class Evaluation(NamedTuple):
     """A graph with a value and a gradient for every node."""
 
     graph: Graph

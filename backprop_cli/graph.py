@@ -6,7 +6,6 @@ plain loop (forward in order, backward in reverse) and nothing recurses at any d
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from .source import Source
@@ -23,16 +22,20 @@ class Node(NamedTuple):
     value: float | None = None  # a constant's value, or an input's default
 
 
-@dataclass(frozen=True, slots=True)
-class Graph:
-    """A program as a computational graph, with one output node."""
+class Graph(NamedTuple):
+    """A program as a computational graph, with one output node.
+
+    ``needs_grad[i]`` is false for constant nodes (nothing they depend on can vary), so
+    the backward pass skips them; ``names`` maps every name the program gives to its
+    node; ``params`` are the parameter nodes of a block's body.
+    """
 
     nodes: tuple[Node, ...]
     output: int
     output_name: str
     source: Source
     needs_grad: tuple[bool, ...]
-    names: dict[str, int] = field(default_factory=dict)
+    names: dict[str, int] = {}  # noqa: RUF012 - never mutated
     params: tuple[int, ...] = ()
 
     @property
@@ -42,9 +45,6 @@ class Graph:
 
     def input_names(self) -> tuple[str, ...]:
         return tuple(self.nodes[i].name or "" for i in self.inputs)
-
-    def __len__(self) -> int:
-        return len(self.nodes)
 
     def with_output(self, node_id: int, output_name: str) -> Graph:
         """The same program with another output: the nodes after it are dropped."""

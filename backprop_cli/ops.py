@@ -13,8 +13,7 @@ needs a gradient, so ``x^2`` never evaluates ``log(x)`` for the exponent.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 Rule = Callable[..., Any]
 
@@ -24,8 +23,7 @@ SUM, PRODUCT, UNARY, POWER, ATOM = 1, 2, 3, 4, 5
 LEAF, INFIX, PREFIX, CALL = "leaf", "infix", "prefix", "call"
 
 
-@dataclass(frozen=True, slots=True, eq=False)
-class Op:
+class Op(NamedTuple):
     """One operation: every pass (forward, backward, printing, docs) reads these fields."""
 
     name: str

@@ -51,12 +51,19 @@ def _describe_token(token: Token) -> str:
 
 def _expected_text(expected: set[str]) -> str:
     words: list[str] = []
-    if expected >= _OPERAND_START or {"NUMBER", "NAME", "LPAR"} <= expected:
+    if {"NUMBER", "NAME", "LPAR"} <= expected:
         words.append("an expression (a number, a name or '(')")
         expected = expected - _OPERAND_START
-    if expected & _BINARY and len(expected & _BINARY) >= 4:
+    if len(expected & _BINARY) >= 4:
+        # after a complete operand: name the useful continuations only
         words.append("an operator")
-        expected = expected - _BINARY
+        expected = expected - _BINARY - {"EQUAL", "LPAR"}
+        if expected & {"SEP", END}:
+            expected = expected - {"SEP", END}
+            closing = [_spell(t) for t in sorted(expected)]
+            words.extend(closing)
+            words.append("the end of the statement")
+            expected = set()
     words.extend(_spell(t) for t in sorted(expected, key=lambda t: (t in ("SEP", END), t)))
     if len(words) == 1:
         return words[0]
@@ -73,11 +80,15 @@ def _syntax_error(source: Source, state: int, token: Token, previous: Token | No
         hint = "is an operator missing? Write 2*x, not 2x or 2 x"
     elif kind == "DEF":
         hint = "a def must start its own statement"
-    elif kind == "EQUAL":
-        hint = "only a plain name can be assigned: name = expression"
+    elif previous is not None and previous[0] == "DEF":
+        hint = "def starts a function definition: def f(x) = x^2"
+    elif kind == "EQUAL" and previous is not None and previous[0] in ("RPAR", "NUMBER"):
+        hint = ("only a plain name can be assigned: name = expression; "
+                "def f(x) = ... defines a function")
     elif previous is not None and previous[0] == "NAME" and kind == "LPAR":
         hint = "function calls look like exp(x)"
     if kind == END or kind == "SEP":
+        found = found.removeprefix("the ")
         message = f"unexpected {found}{where}: expected {_expected_text(expected)}"
         start = previous[2] if previous is not None and kind == END else token[2]
         end = previous[3] if previous is not None and kind == END else token[3]

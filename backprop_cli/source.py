@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import unicodedata
 from bisect import bisect_right
-from dataclasses import dataclass, field
 
 SNIPPET_WIDTH = 100
 
 
-@dataclass(frozen=True, slots=True)
 class Source:
     """A program's text and where it came from (``<argument>``, ``<stdin>``, a path)."""
 
-    text: str
-    origin: str = "<argument>"
-    _line_starts: list[int] = field(default_factory=list, compare=False, repr=False)
+    __slots__ = ("_line_starts", "origin", "text")
+
+    def __init__(self, text: str, origin: str = "<argument>") -> None:
+        self.text = text
+        self.origin = origin
+        self._line_starts: list[int] = []
+
+    def __repr__(self) -> str:
+        return f"Source({self.text[:40]!r}, {self.origin!r})"
 
     def _starts(self) -> list[int]:
         if not self._line_starts:

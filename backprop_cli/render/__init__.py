@@ -8,8 +8,7 @@ is one module and one line in ``FORMATS``. Modules are imported only when chosen
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 FORMATS: dict[str, str] = {
     "table": "backprop_cli.render.table",
@@ -19,8 +18,7 @@ FORMATS: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class RenderOptions:
+class RenderOptions(NamedTuple):
     precision: int = 6
     max_rows: int = 1000
 
