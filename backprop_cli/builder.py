@@ -24,6 +24,8 @@ from .source import Source
 DEFAULT_MAX_NODES = 2_000_000
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 
+_new_node = tuple.__new__  # Node(...) without the keyword handling of NamedTuple.__new__
+
 _ADD, _SUB, _MUL, _DIV, _POW = (OPERATORS[n] for n in ("add", "sub", "mul", "div", "pow"))
 _NEG, _POS = OPERATORS["neg"], OPERATORS["pos"]
 
@@ -77,18 +79,16 @@ class GraphBuilder:
             )
         self.total_nodes += 1
         nodes = self.nodes
-        nodes.append(Node(op, args, start, end, name, value))
+        nodes.append(_new_node(Node, (op, args, start, end, name, value)))
         consts = self.consts
-        if op is CONST:
-            consts.append(value)
-        elif op.is_leaf:
-            consts.append(None)
-        else:
-            folded = [consts[a] for a in args]
-            if None in folded:
+        if op.is_leaf:
+            consts.append(value if op is CONST else None)
+            return len(nodes) - 1
+        for a in args:
+            if consts[a] is None:
                 consts.append(None)
-            else:
-                consts.append(op.forward(scalar_math, *folded))
+                return len(nodes) - 1
+        consts.append(op.forward(scalar_math, *[consts[a] for a in args]))
         return len(nodes) - 1
 
     def _binary(self, op: Op, children: list, start: int, end: int) -> int:

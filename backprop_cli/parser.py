@@ -101,7 +101,12 @@ def _syntax_error(source: Source, state: int, token: Token, previous: Token | No
 
 def parse(source: Source, tokens: Iterable[Token], builder: Any) -> Any:
     """Run the LALR automaton over ``tokens``, reducing into ``builder``'s callbacks."""
-    callbacks = [getattr(builder, name) if name else None for _, _, name, _ in _RULES]
+    actions, gotos, accept = _ACTIONS, _GOTO, _ACCEPT
+    rules = [
+        (length, origin, getattr(builder, name) if name else None, keep,
+         name is None and length == 1)
+        for origin, length, name, keep in _RULES
+    ]
     states: list[int] = [_tables.START_STATE]
     values: list[Any] = []
     starts: list[int] = []
@@ -109,35 +114,36 @@ def parse(source: Source, tokens: Iterable[Token], builder: Any) -> Any:
     previous: Token | None = None
     for token in tokens:
         kind = token[0]
-        while True:
-            code = _ACTIONS[states[-1]].get(kind)
-            if code is None:
-                raise _syntax_error(source, states[-1], token, previous)
-            if code >= 0:
-                states.append(code)
-                values.append(token[1])
-                starts.append(token[2])
-                ends.append(token[3])
-                break
-            rule = ~code
-            _origin, length, _name, keep = _RULES[rule]
-            callback = callbacks[rule]
-            if length:
-                start, end = starts[-length], ends[-1]
-                if callback is None:
-                    value = values[keep[0] - length]
-                else:
-                    value = callback([values[k - length] for k in keep], start, end)
-                del states[-length:], values[-length:], starts[-length:], ends[-length:]
+        code = actions[states[-1]].get(kind)
+        while code is not None and code < 0:
+            length, origin, callback, keep, unit = rules[~code]
+            if unit:
+                # a `?rule` with one child: only the state changes
+                states[-1] = gotos[states[-2]][origin]
             else:
-                start = end = token[2]
-                value = callback([], start, end) if callback else None
-            state = _GOTO[states[-1]][_origin]
-            if state == _ACCEPT and kind == END:
-                return value
-            states.append(state)
-            values.append(value)
-            starts.append(start)
-            ends.append(end)
+                if length:
+                    start, end = starts[-length], ends[-1]
+                    if callback is None:
+                        value = values[keep[0] - length]
+                    else:
+                        value = callback([values[k - length] for k in keep], start, end)
+                    del states[-length:], values[-length:], starts[-length:], ends[-length:]
+                else:
+                    start = end = token[2]
+                    value = callback([], start, end) if callback else None
+                state = gotos[states[-1]][origin]
+                if state == accept and kind == END:
+                    return value
+                states.append(state)
+                values.append(value)
+                starts.append(start)
+                ends.append(end)
+            code = actions[states[-1]].get(kind)
+        if code is None:
+            raise _syntax_error(source, states[-1], token, previous)
+        states.append(code)
+        values.append(token[1])
+        starts.append(token[2])
+        ends.append(token[3])
         previous = token
     raise InputError("unexpected end of the program", source=source)
