@@ -1,3 +1,3 @@
-from .cli import run
+from backprop_cli._entry import run
 
 run()

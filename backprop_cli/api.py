@@ -15,6 +15,7 @@ from typing import NamedTuple
 from .builder import DEFAULT_MAX_BYTES, DEFAULT_MAX_NODES, build_graph, suggest
 from .engine import Evaluation, evaluate_graph
 from .errors import InputError
+from .gcpause import paused_gc
 from .graph import Graph
 from .labels import all_labels
 from .ops import CONSTANTS
@@ -165,10 +166,10 @@ def op_name(op: object) -> str:
 
 def node_records(evaluation: Evaluation) -> list[NodeRecord]:
     graph = evaluation.graph
-    labels = all_labels(graph)
     values, grads = evaluation.values, evaluation.grads
-    return [
-        NodeRecord(i, node.name, op_name(node.op),
-                   labels[i], node.args, values[i], grads[i])
-        for i, node in enumerate(graph.nodes)
-    ]
+    with paused_gc():
+        labels = all_labels(graph)
+        return [
+            NodeRecord(i, node.name, op_name(node.op), labels[i], node.args, values[i], grads[i])
+            for i, node in enumerate(graph.nodes)
+        ]

@@ -8,6 +8,7 @@ import re
 from .errors import InputError
 from .numbers import DECIMAL
 
+ASCII_SPACE = " \t\n\r\f\v"  # str.strip() alone would also take Unicode spaces
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z", re.ASCII)
 
 
@@ -19,19 +20,19 @@ def parse_value(name: str, text: str) -> float:
         )
     value = float(text)
     if not math.isfinite(value):
-        raise ValueError(f"{name}={text}: the value is too large for a double")
+        raise ValueError(f"{name}={text!r}: the value is too large for a double")
     return value
 
 
 def parse_binding(text: str) -> tuple[str, float]:
     """``NAME=VALUE`` -> (name, value); a ValueError says what is wrong."""
     name, sep, value = text.partition("=")
-    name = name.strip()
+    name, value = name.strip(ASCII_SPACE), value.strip(ASCII_SPACE)
     if not sep:
         raise ValueError(f"{text!r} is not a binding: write NAME=VALUE, such as x=1.5")
     if not NAME.match(name):
-        raise ValueError(f"{name!r} is not a name: names are letters, digits and _")
-    return name, parse_value(name, value.strip())
+        raise ValueError(f"{name!r} is not a name: names are ASCII letters, digits and _")
+    return name, parse_value(name, value)
 
 
 def parse_values_file(text: str, origin: str) -> dict[str, float]:
@@ -43,10 +44,21 @@ def parse_values_file(text: str, origin: str) -> dict[str, float]:
         def reject_constant(token: str) -> float:
             raise InputError(f"{origin}: {token} is not a finite number")
 
+        def unique(pairs: list[tuple[str, object]]) -> dict[str, object]:
+            data = dict(pairs)
+            if len(data) < len(pairs):
+                seen: set[str] = set()
+                twice = next(name for name, _ in pairs if name in seen or seen.add(name))
+                raise InputError(f"{origin}: {twice!r} is given twice")
+            return data
+
         try:
-            data = json.loads(text, parse_constant=reject_constant)
+            data = json.loads(text, parse_constant=reject_constant, parse_int=float,
+                              object_pairs_hook=unique)
         except json.JSONDecodeError as error:
             raise InputError(f"{origin}: not valid JSON: {error}") from None
+        except RecursionError:
+            raise InputError(f"{origin}: the JSON is nested too deeply") from None
         if not isinstance(data, dict):
             raise InputError(f"{origin}: expected a JSON object of names and numbers")
         values: dict[str, float] = {}
@@ -62,7 +74,7 @@ def parse_values_file(text: str, origin: str) -> dict[str, float]:
         return values
     values = {}
     for number, line in enumerate(text.splitlines(), start=1):
-        line = line.split("#", 1)[0].strip()
+        line = line.split("#", 1)[0].strip(" \t\r")
         if not line:
             continue
         try:

@@ -8,13 +8,13 @@ into a graph of its own whose leaves are its parameters.
 
 from __future__ import annotations
 
-import gc
 import math
 from typing import Any
 
 from . import scalar_math
 from .blocks import Block
 from .errors import InputError, LimitError
+from .gcpause import paused_gc
 from .graph import Graph, Node
 from .lexer import tokenize
 from .ops import CONST, CONSTANTS, FUNCTIONS, INPUT, OPERATORS, PARAM, Op
@@ -355,7 +355,7 @@ class GraphBuilder:
                 "or pick an output with --output",
             )
         if ident is None:
-            ident = self.nodes[node].name or self.source.text_of(start, end)
+            ident = self.nodes[node].name or _one_line(self.source.text_of(start, end))
         return Graph(
             nodes=tuple(self.nodes),
             output=node,
@@ -387,14 +387,16 @@ def build_graph(
             hint='write an expression, such as "(x + y) * z"',
         )
     builder = GraphBuilder(source, expand=expand, max_nodes=max_nodes)
-    collecting = gc.isenabled()
-    gc.disable()  # tuples of ints make no cycles; collection passes would only cost time
-    try:
+    with paused_gc():
         parse(source, tokenize(source), builder)
-    finally:
-        if collecting:
-            gc.enable()
-    return builder.finish()
+        return builder.finish()
+
+
+def _one_line(text: str) -> str:
+    """Source text as one line: comments dropped, runs of whitespace made one space."""
+    if "#" in text:
+        text = "\n".join(line.split("#", 1)[0] for line in text.split("\n"))
+    return " ".join(text.split())
 
 
 def _only_comments(text: str) -> bool:

@@ -17,6 +17,7 @@ from . import __version__
 from .bindings import parse_binding, parse_values_file
 from .builder import DEFAULT_MAX_BYTES, DEFAULT_MAX_NODES
 from .errors import BackpropError, ExitStatus, InputError, OutputError, format_error
+from .source import terminal_safe
 
 EVAL_EPILOG = """\b
 Examples:
@@ -96,7 +97,14 @@ def read_program(program: str | None, file: str | None, max_bytes: int) -> tuple
         origin = "<stdin>"
         data = sys.stdin.buffer.read(max_bytes + 1)
     else:
-        return program or "", "<argument>"
+        text = program or ""
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as error:
+            raise InputError(
+                f"the program argument is not valid UTF-8 (at character {error.start + 1})"
+            ) from None
+        return text, "<argument>"
     if len(data) > max_bytes:
         raise InputError(
             f"{origin} is over the limit of {max_bytes:,} bytes",
@@ -226,8 +234,13 @@ def emit(result: Any, fmt: str, **options: Any) -> None:
     rendered = renderer(fmt)(result, RenderOptions(**options))
     if isinstance(rendered, str):
         write(rendered)
-    else:
+    elif hasattr(rendered, "__rich_console__"):
         print_rich(rendered)
+    else:
+        out = sys.stdout
+        for chunk in rendered:
+            out.write(chunk)
+        out.flush()
 
 
 def write(text: str) -> None:
@@ -251,6 +264,15 @@ def _report(message: str) -> None:
         pass
 
 
+def _report_click_error(error: click.ClickException) -> None:
+    """click's usage message, with any user text in it made safe for a terminal."""
+    import io
+
+    buffer = io.StringIO()
+    error.show(file=buffer)
+    _report(terminal_safe(buffer.getvalue().rstrip("\n")))
+
+
 def _silence_stdout() -> None:
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -267,7 +289,7 @@ def main(argv: list[str] | None = None) -> int:
     except click.exceptions.Exit as exit_:
         code = exit_.exit_code
     except click.ClickException as error:
-        error.show()
+        _report_click_error(error)
         code = error.exit_code
     except click.Abort:
         code = ExitStatus.INTERRUPTED
@@ -292,10 +314,11 @@ def main(argv: list[str] | None = None) -> int:
             import traceback
 
             traceback.print_exc()
-        _report(
-            f"error: internal error ({type(error).__name__}: {error}); this is a bug, please "
+        detail = " ".join(str(error).split())[:200]
+        _report(terminal_safe(
+            f"error: internal error ({type(error).__name__}: {detail}); this is a bug, please "
             "report it with the command that caused it (BACKPROP_DEBUG=1 shows the traceback)"
-        )
+        ))
         code = ExitStatus.INTERNAL
     try:
         sys.stdout.flush()

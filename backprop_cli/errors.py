@@ -7,7 +7,7 @@ one place that turns them into text; the CLI is the one place that maps them to 
 
 from __future__ import annotations
 
-from .source import Source
+from .source import Source, terminal_safe
 
 
 class ExitStatus:
@@ -69,12 +69,12 @@ class OutputError(BackpropError):
 
 def format_error(error: BackpropError) -> str:
     """``error: ...``, then where, the source line and a caret, then notes and a hint."""
-    lines = [f"error: {error.message}"]
+    lines = [f"error: {terminal_safe(error.message)}"]
     if error.source is not None and error.start is not None:
         lines.append(f"  --> {error.source.location(error.start)}")
         for text in error.source.snippet(error.start, error.end or error.start + 1):
             lines.append(f"  {text}")
-    lines.extend(f"  {note}" for note in error.notes)
+    lines.extend(f"  {terminal_safe(note)}" for note in error.notes)
     if error.hint:
-        lines.append(f"hint: {error.hint}")
+        lines.append(f"hint: {terminal_safe(error.hint)}")
     return "\n".join(lines)

@@ -61,7 +61,7 @@ def bad_character(source: Source, offset: int) -> InputError:
         hint = "an invisible bidirectional control character; delete it"
     elif ch == "\x00":
         hint = "a NUL byte: is this a binary file?"
-    elif ch.isdigit() and not ch.isascii():
+    elif hint is None and ch.isdigit() and not ch.isascii():
         hint = "digits must be ASCII 0-9"
     elif ch in "\"'":
         hint = "strings are not part of the language"

@@ -38,7 +38,7 @@ class Op(NamedTuple):
     partials: tuple[Rule, ...] = ()
     partials_text: tuple[str, ...] = ()
     domain: Callable[..., str | None] | None = None
-    variadic: bool = False
+    variadic: bool = False  # partials[0](xp, out, *args) gives every argument's partial
     right_assoc: bool = False
     expansion: str | None = None
     is_leaf: bool = False
@@ -61,8 +61,8 @@ class Op(NamedTuple):
     def local_gradients(self, xp: Any, out: Any, args: tuple, wanted: tuple[bool, ...]) -> list:
         """``d out / d args[k]`` for every wanted ``k`` (``None`` for the others)."""
         if self.variadic:
-            rule = self.partials[0]
-            return [rule(xp, k, out, *args) if w else None for k, w in enumerate(wanted)]
+            every = self.partials[0](xp, out, *args)
+            return [d if w else None for d, w in zip(every, wanted)]
         return [rule(xp, out, *args) if w else None for rule, w in zip(self.partials, wanted)]
 
     def explain_domain(self, *args: float) -> str | None:
@@ -121,8 +121,9 @@ def _log_partial_base(xp: Any, out: Any, x: Any, base: Any = None) -> Any:
     return xp.divide(-out, base * xp.log(base))
 
 
-def _max_partial(xp: Any, k: int, out: Any, *args: Any) -> Any:
-    return xp.first_match(k, out, *args)
+def _winner_partials(xp: Any, out: Any, *args: Any) -> list:
+    """max/min: 1 for the first argument equal to the result, 0 for the others."""
+    return xp.first_match(out, *args)
 
 
 BINARY = ("a", "b")
@@ -219,11 +220,11 @@ OPERATIONS: tuple[Op, ...] = (
        partials=(lambda xp, out, x: xp.sigmoid(x),), partials_text=("sigmoid(x)",),
        expansion="log(1 + exp(x))"),
     Op("max", "the largest argument", min_args=2, max_args=None, params=("a", "b", "..."),
-       forward=lambda xp, *args: xp.maximum(*args), partials=(_max_partial,),
+       forward=lambda xp, *args: xp.maximum(*args), partials=(_winner_partials,),
        partials_text=("1 for the winner (the first on a tie), else 0",), variadic=True,
        kinks="a tie routes the gradient to the first tied argument"),
     Op("min", "the smallest argument", min_args=2, max_args=None, params=("a", "b", "..."),
-       forward=lambda xp, *args: xp.minimum(*args), partials=(_max_partial,),
+       forward=lambda xp, *args: xp.minimum(*args), partials=(_winner_partials,),
        partials_text=("1 for the winner (the first on a tie), else 0",), variadic=True,
        kinks="a tie routes the gradient to the first tied argument"),
 )

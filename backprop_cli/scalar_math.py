@@ -149,9 +149,11 @@ def minimum(*args: float) -> float:
     return min(args)
 
 
-def first_match(k: int, out: float, *args: float) -> float:
-    """1 if argument ``k`` is the first one equal to ``out``, else 0 (max/min routing)."""
+def first_match(out: float, *args: float) -> list[float]:
+    """1 for the first argument equal to ``out``, 0 for every other (max/min routing)."""
+    partials = [0.0] * len(args)
     for j, value in enumerate(args):
         if value == out:
-            return 1.0 if j == k else 0.0
-    return 0.0
+            partials[j] = 1.0
+            break
+    return partials

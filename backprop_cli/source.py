@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from bisect import bisect_right
 
 SNIPPET_WIDTH = 100
@@ -85,8 +84,26 @@ def printable(text: str) -> str:
     return "".join(ch if " " <= ch <= "~" else ("    " if ch == "\t" else "?") for ch in text)
 
 
+def terminal_safe(text: str) -> str:
+    """``text`` with control, format (bidi) and surrogate characters escaped as ``\\x1b``.
+
+    Everything printed to a terminal that could hold user text goes through this, so no
+    escape sequence or bidirectional override from the input can reach the terminal.
+    """
+    if text.isprintable():
+        return text
+    return "".join(ch if ch == "\n" or ch.isprintable() else _escape(ch) for ch in text)
+
+
+def _escape(ch: str) -> str:
+    code = ord(ch)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
 def describe_char(ch: str) -> str:
     """``'×' (U+00D7 MULTIPLICATION SIGN)``, printable or not."""
+    import unicodedata
+
     code = f"U+{ord(ch):04X}"
     name = unicodedata.name(ch, "")
     if not name:

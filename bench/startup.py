@@ -56,7 +56,11 @@ def run_once(argv: list[str], env: dict[str, str]) -> float:
 
 
 def install_kind(python: str) -> tuple[str, str]:
-    """'editable' or 'regular' (from direct_url.json, PEP 610), and the Python version."""
+    """'editable' or 'regular' (from direct_url.json, PEP 610), and the Python version.
+
+    Runs with -I, so that a checkout in the current directory does not stand in for the
+    installed distribution.
+    """
     probe = (
         "import importlib.metadata as m, json, platform\n"
         "d = m.distribution('backprop-cli')\n"
@@ -64,7 +68,7 @@ def install_kind(python: str) -> tuple[str, str]:
         "print(platform.python_version())\n"
         "print(json.dumps(json.loads(u) if u else {}))\n"
     )
-    out = subprocess.run([python, "-c", probe], capture_output=True, text=True)
+    out = subprocess.run([python, "-I", "-c", probe], capture_output=True, text=True)
     if out.returncode != 0:
         raise SystemExit(f"{python} cannot see the backprop-cli distribution:\n{out.stderr}")
     version, info_text = out.stdout.splitlines()
@@ -158,8 +162,9 @@ def main() -> None:
     print(f"python:   {python} (Python {version})")
     print(f"backprop: {backprop} ({kind} install)")
     if kind == "editable":
-        print("warning: an editable install adds an import finder that users do not pay for;"
-              " measure a regular install (see bench/README.md)")
+        print("warning: an editable install loads an import finder at every start-up, the"
+              " floor's too,\n         so these ratios are not a user's; measure a regular"
+              " install (see bench/README.md)")
     print(f"runs:     {args.runs} of each, alternating, after {args.warmup} warm-up rounds; "
           f"cores: {os.cpu_count()}")
     print()

@@ -1,18 +1,20 @@
-"""``--format csv``: one row per node, numbers in round-trip form."""
+"""``--format csv``: one row per node, numbers in round-trip form, written as made."""
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 
 from ..api import Result
 from ..numbers import format_number
 from . import RenderOptions
 
 HEADER = ("id", "name", "op", "label", "inputs", "value", "grad")
+CHUNK = 4096
 
 
-def render(result: Result, options: RenderOptions) -> str:
+def render(result: Result, options: RenderOptions) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(HEADER)
@@ -21,4 +23,8 @@ def render(result: Result, options: RenderOptions) -> str:
             r.id, r.name or "", r.op, r.label, " ".join(map(str, r.inputs)),
             format_number(r.value), format_number(r.grad),
         ))
-    return buffer.getvalue()
+        if r.id % CHUNK == CHUNK - 1:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()

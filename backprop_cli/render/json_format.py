@@ -1,25 +1,30 @@
-"""``--format json``: SPEC §4, one object, every number round-trips."""
+"""``--format json``: SPEC §4, one object, every number round-trips.
+
+The document is written as it is made, one node per line (like SPEC §4's example), so a
+graph of a million nodes never exists twice in memory.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
-from ..api import Result
+from ..api import NodeRecord, Result
 from ..numbers import json_number
 from . import RenderOptions
 
+_dumps = json.JSONEncoder(allow_nan=False, ensure_ascii=False).encode
 
-def document(result: Result) -> dict:
-    """The JSON object as Python data."""
+
+def header(result: Result) -> dict:
     return {
         "output": result.output,
         "value": json_number(result.value),
         "gradient": {name: json_number(g) for name, g in result.gradient.items()},
-        "nodes": [node_object(record, result) for record in result.nodes],
     }
 
 
-def node_object(record, result: Result) -> dict:
+def node_object(record: NodeRecord, result: Result) -> dict:
     node = {
         "id": record.id,
         "name": record.name,
@@ -34,17 +39,18 @@ def node_object(record, result: Result) -> dict:
     return node
 
 
-def render(result: Result, options: RenderOptions) -> str:
-    """Indented like SPEC §4's example: one line per node."""
-    doc = document(result)
-    nodes = doc.pop("nodes")
-    dumps = json.dumps
-    lines = ["{"]
-    for key, value in doc.items():
-        lines.append(f"  {dumps(key)}: {dumps(value, allow_nan=False, ensure_ascii=False)},")
-    lines.append('  "nodes": [')
-    body = [f"    {dumps(node, allow_nan=False, ensure_ascii=False)}" for node in nodes]
-    lines.append(",\n".join(body))
-    lines.append("  ]")
-    lines.append("}")
-    return "\n".join(lines) + "\n"
+def document(result: Result) -> dict:
+    """The whole JSON object as Python data (for the API and tests)."""
+    return {**header(result), "nodes": [node_object(r, result) for r in result.nodes]}
+
+
+def render(result: Result, options: RenderOptions) -> Iterator[str]:
+    yield "{\n"
+    for key, value in header(result).items():
+        yield f"  {_dumps(key)}: {_dumps(value)},\n"
+    yield '  "nodes": [\n'
+    separator = "    "
+    for record in result.nodes:
+        yield separator + _dumps(node_object(record, result))
+        separator = ",\n    "
+    yield "\n  ]\n}\n"
