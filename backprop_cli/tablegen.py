@@ -23,8 +23,12 @@ TABLES_PATH = Path(__file__).with_name("_tables.py")
 
 
 def grammar_text() -> str:
-    """The reference grammar, read from the installed package."""
-    return resources.files(GRAMMAR_PACKAGE).joinpath(GRAMMAR_FILE).read_text("utf-8")
+    """The reference grammar: from the installed package, else from a source checkout."""
+    try:
+        return resources.files(GRAMMAR_PACKAGE).joinpath(GRAMMAR_FILE).read_text("utf-8")
+    except ModuleNotFoundError:
+        checkout = Path(__file__).resolve().parent.parent / "grammar" / GRAMMAR_FILE
+        return checkout.read_text("utf-8")
 
 
 def build_lark(strict: bool = True):

@@ -21,8 +21,19 @@ def test_grammar_loads_in_strict_mode() -> None:
     assert lark.options.parser == "lalr"
 
 
-def test_grammar_ships_in_the_package() -> None:
-    assert "?sum: product" in tablegen.grammar_text()
+def test_grammar_ships_in_the_package(tmp_path) -> None:  # noqa: ANN001
+    # From another directory, so the installed package is found, not the checkout.
+    import subprocess
+    import sys
+
+    script = (
+        "from importlib import resources; "
+        "print(resources.files('backprop_cli.grammar').joinpath('backprop.lark').read_text())"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          cwd=tmp_path, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.rstrip("\n") == tablegen.grammar_text().rstrip("\n")
 
 
 def test_generated_tables_match_the_grammar() -> None:
