@@ -21,7 +21,7 @@ def test_grammar_loads_in_strict_mode() -> None:
     assert lark.options.parser == "lalr"
 
 
-def test_grammar_ships_in_the_package(tmp_path) -> None:  # noqa: ANN001
+def test_grammar_ships_in_the_package(tmp_path) -> None:
     # From another directory, so the installed package is found, not the checkout.
     import subprocess
     import sys
