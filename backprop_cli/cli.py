@@ -9,7 +9,7 @@ from __future__ import annotations
 import errno
 import os
 import sys
-from typing import Any
+from typing import Any, NamedTuple
 
 import click
 
@@ -139,13 +139,61 @@ def collect_values(
     return values
 
 
+class ProgramSpec(NamedTuple):
+    """How to get the program and its input values: the options eval and graph share."""
+
+    arguments: tuple[str, ...]
+    file: str | None
+    values_file: str | None
+    output: str | None
+    expand: bool
+    max_nodes: int
+    max_bytes: int
+
+
+def program_options(command: Any) -> Any:
+    """The options that read a program and its values, for every command that needs one."""
+    decorators = [
+        click.argument("arguments", nargs=-1, metavar="[PROGRAM] [NAME=VALUE]..."),
+        click.option("-f", "--file", "file", metavar="FILE",
+                     help="Read the program from FILE ('-' for stdin) instead of an argument."),
+        click.option("--values", "values_file", metavar="FILE",
+                     help="Input values from FILE: a JSON object or NAME=VALUE lines. "
+                          "Bindings on the command line win."),
+        click.option("--output", "output", metavar="NAME",
+                     help="Use the named node as the output instead of the last statement."),
+        click.option("--expand", is_flag=True,
+                     help="Expand blocks (sigmoid, softplus, user defs) into primitive gates."),
+        click.option("--max-nodes", default=DEFAULT_MAX_NODES, show_default=True,
+                     type=click.IntRange(1), help="Refuse programs with more nodes than this."),
+        click.option("--max-bytes", default=DEFAULT_MAX_BYTES, show_default=True,
+                     type=click.IntRange(1), help="Refuse programs longer than this."),
+    ]
+    for decorator in reversed(decorators):
+        command = decorator(command)
+    return command
+
+
+def load_program(ctx: click.Context, spec: ProgramSpec) -> tuple[Any, dict[str, float], bool]:
+    """The graph, the values bound on the command line, and whether any were given."""
+    from .api import parse_program
+
+    args = list(spec.arguments)
+    program: str | None = None
+    if spec.file is None:
+        if not args:
+            raise click.UsageError("missing PROGRAM (a formula, '-' for stdin, or -f FILE)",
+                                   ctx=ctx)
+        program = args.pop(0)
+    values = collect_values(ctx, args, spec.values_file)
+    text, origin = read_program(program, spec.file, spec.max_bytes)
+    graph = parse_program(text, origin=origin, output=spec.output, expand=spec.expand,
+                          max_nodes=spec.max_nodes, max_bytes=spec.max_bytes)
+    return graph, values, bool(args) or spec.values_file is not None
+
+
 @cli.command("eval", cls=FormulaFirstCommand, epilog=EVAL_EPILOG)
-@click.argument("arguments", nargs=-1, metavar="[PROGRAM] [NAME=VALUE]...")
-@click.option("-f", "--file", "file", metavar="FILE",
-              help="Read the program from FILE ('-' for stdin) instead of an argument.")
-@click.option("--values", "values_file", metavar="FILE",
-              help="Input values from FILE: a JSON object or NAME=VALUE lines. "
-                   "Bindings on the command line win.")
+@program_options
 @click.option("-F", "--format", "fmt", default="table", show_default=True,
               type=click.Choice(["table", "json", "csv", "plain"]),
               help="Output format.")
@@ -153,48 +201,27 @@ def collect_values(
               help="Print only the output's value (for $(...)).")
 @click.option("--grad", "only_grad", metavar="NAME",
               help="Print only d output / d NAME (for $(...)).")
-@click.option("--output", "output", metavar="NAME",
-              help="Use the named node as the output instead of the last statement.")
-@click.option("--expand", is_flag=True,
-              help="Expand blocks (sigmoid, softplus, user defs) into primitive gates.")
 @click.option("--allow-nonfinite", is_flag=True,
               help="Let nan and inf through instead of stopping with an error.")
 @click.option("-p", "--precision", default=6, show_default=True, type=click.IntRange(1, 17),
               help="Significant digits in the table.")
 @click.option("--max-rows", default=1000, show_default=True, type=click.IntRange(0),
               help="Rows in the table before the middle is elided (0: all).")
-@click.option("--max-nodes", default=DEFAULT_MAX_NODES, show_default=True,
-              type=click.IntRange(1), help="Refuse programs with more nodes than this.")
-@click.option("--max-bytes", default=DEFAULT_MAX_BYTES, show_default=True,
-              type=click.IntRange(1), help="Refuse programs longer than this.")
 @click.pass_context
-def eval_command(ctx: click.Context, arguments: tuple[str, ...], file: str | None,
-                 values_file: str | None, fmt: str, only_value: bool, only_grad: str | None,
-                 output: str | None, expand: bool, allow_nonfinite: bool, precision: int,
-                 max_rows: int, max_nodes: int, max_bytes: int) -> None:
+def eval_command(ctx: click.Context, fmt: str, only_value: bool, only_grad: str | None,
+                 allow_nonfinite: bool, precision: int, max_rows: int, **program: Any) -> None:
     """Evaluate PROGRAM at a point: every node's value and gradient.
 
     PROGRAM is a formula or a program of statements separated by ';' or newlines
     ('-' reads it from stdin; -f reads a file). Each NAME=VALUE binds an input.
     """
-    from .api import Result, bind_inputs, parse_program
+    from .api import Result, bind_inputs
     from .engine import evaluate_graph
     from .numbers import format_number
 
-    args = list(arguments)
-    if file is None:
-        if not args:
-            raise click.UsageError("missing PROGRAM (a formula, '-' for stdin, or -f FILE)",
-                                   ctx=ctx)
-        program: str | None = args.pop(0)
-    else:
-        program = None
     if only_value and only_grad:
         raise click.UsageError("--value and --grad cannot be used together", ctx=ctx)
-    values = collect_values(ctx, args, values_file)
-    text, origin = read_program(program, file, max_bytes)
-    graph = parse_program(text, origin=origin, output=output, expand=expand,
-                          max_nodes=max_nodes, max_bytes=max_bytes)
+    graph, values, _ = load_program(ctx, ProgramSpec(**program))
     bound = bind_inputs(graph, values)
     result = Result(evaluate_graph(graph, bound, allow_nonfinite=allow_nonfinite))
     if only_value:
@@ -213,6 +240,108 @@ def eval_command(ctx: click.Context, arguments: tuple[str, ...], file: str | Non
         write(format_number(gradient[only_grad]) + "\n")
         return
     emit(result, fmt, precision=precision, max_rows=max_rows)
+
+
+GRAPH_EPILOG = """\b
+Examples:
+  backprop graph "(x+y)*z" x=1 y=3 z=-3              # a tree, on a terminal
+  backprop graph "(x+y)*z"                           # the structure alone
+  backprop graph -f samples/sigmoid.bp --expand -o neuron.svg
+  backprop graph -f samples/neuron.bp -F dot | dot -Tpng -o neuron.png
+  backprop graph -f samples/neuron.bp -F mermaid >> notes.md
+"""
+
+RENDERED = ("svg", "png", "pdf")
+
+
+@cli.command("graph", cls=FormulaFirstCommand, epilog=GRAPH_EPILOG)
+@program_options
+@click.option("-F", "--format", "fmt", default=None,
+              type=click.Choice(["tree", "dot", "mermaid", *RENDERED]),
+              help="tree (the default on a terminal), dot (the default otherwise), mermaid, "
+                   "or svg/png/pdf rendered by Graphviz (with -o).")
+@click.option("-o", "--out", "out", metavar="FILE",
+              help="Write to FILE; its extension (.svg .png .pdf .dot .mmd) sets the format.")
+@click.option("--allow-nonfinite", is_flag=True,
+              help="Let nan and inf through instead of stopping with an error.")
+@click.option("-p", "--precision", default=4, show_default=True, type=click.IntRange(1, 17),
+              help="Significant digits of the values and gradients shown.")
+@click.option("--max-depth", default=None, type=click.IntRange(1),
+              help="Levels of the tree before it is cut (default: as many as fit the width).")
+@click.pass_context
+def graph_command(ctx: click.Context, fmt: str | None, out: str | None, allow_nonfinite: bool,
+                  precision: int, max_depth: int | None, **program: Any) -> None:
+    """Draw PROGRAM's computational graph, with values and gradients at a point.
+
+    With values for every input (bindings, a --values file or the program's own) each
+    wire shows its value (green) and gradient (red); with no values, the structure alone.
+    """
+    from .api import bind_inputs
+    from .drawing import Picture
+    from .engine import evaluate_graph
+    fmt = fmt or _format_from_path(out) or ("tree" if sys.stdout.isatty() and not out else "dot")
+    if fmt in ("png", "pdf") and out is None:
+        raise click.UsageError(f"--format {fmt} writes a binary file: give -o FILE", ctx=ctx)
+    graph, values, given = load_program(ctx, ProgramSpec(**program))
+    try:
+        bound = bind_inputs(graph, values)
+    except InputError:
+        if given:
+            raise
+        picture = Picture(graph)
+    else:
+        evaluation = evaluate_graph(graph, bound, allow_nonfinite=allow_nonfinite)
+        picture = Picture(graph, evaluation.values, evaluation.grads)
+    from .render import RenderOptions, renderer
+
+    if fmt == "tree":
+        from rich.console import Console
+
+        with _open_out(out, binary=False) if out else _no_file() as handle:
+            console = Console(file=handle, width=120, color_system=None) if out else Console()
+            # each level indents by 4 columns: keep the deepest line readable
+            depth = max_depth or max(4, min(40, (console.width - 40) // 4))
+            options = RenderOptions(precision=precision, max_depth=depth)
+            console.print(renderer("tree")(picture, options))
+        return
+    options = RenderOptions(precision=precision)
+    if fmt in RENDERED:
+        from .render.dot import render_with_graphviz
+
+        data = render_with_graphviz(picture, options, fmt)
+        if out is None:
+            write(data.decode("utf-8"))
+            return
+        with _open_out(out, binary=True) as handle:
+            handle.write(data)
+        return
+    text = renderer(fmt)(picture, options)
+    if out is None:
+        write(text)
+    else:
+        with _open_out(out, binary=False) as handle:
+            handle.write(text)
+
+
+def _format_from_path(path: str | None) -> str | None:
+    if path is None or path == "-":
+        return None
+    suffix = path.rsplit(".", 1)[-1].lower() if "." in path else ""
+    return {"svg": "svg", "png": "png", "pdf": "pdf", "dot": "dot", "gv": "dot",
+            "mmd": "mermaid", "mermaid": "mermaid", "txt": "tree"}.get(suffix)
+
+
+def _no_file() -> Any:
+    from contextlib import nullcontext
+
+    return nullcontext(None)
+
+
+def _open_out(path: str, *, binary: bool) -> Any:
+    try:
+        return open(path, "wb" if binary else "w", encoding=None if binary else "utf-8")
+    except OSError as error:
+        raise OutputError(f"cannot write {path}: {error.strerror or error}") from None
 
 
 @cli.command("ops")

@@ -15,12 +15,16 @@ FORMATS: dict[str, str] = {
     "json": "backprop_cli.render.json_format",
     "csv": "backprop_cli.render.csv_format",
     "plain": "backprop_cli.render.plain",
+    "tree": "backprop_cli.render.tree",
+    "dot": "backprop_cli.render.dot",
+    "mermaid": "backprop_cli.render.mermaid",
 }
 
 
 class RenderOptions(NamedTuple):
     precision: int = 6
     max_rows: int = 1000
+    max_depth: int = 40
 
 
 def renderer(name: str) -> Any:

@@ -1,0 +1,125 @@
+"""What a picture of the graph shows: gates in the tutorials' notation, and their wires.
+
+A gate with one constant operand is drawn as a unary gate carrying the constant, as the
+tutorials draw circuits (``+1``, ``*-1``, ``1/x``, ``^2``), and the constant is not
+drawn as a node of its own. Everything here is a loop over the graph: no recursion.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+from .graph import Graph
+from .labels import all_labels
+from .numbers import format_number
+
+
+class Picture(NamedTuple):
+    """A graph to draw, with values and gradients when it was evaluated at a point."""
+
+    graph: Graph
+    values: Sequence[float] | None = None
+    grads: Sequence[float] | None = None
+
+    @property
+    def evaluated(self) -> bool:
+        return self.values is not None
+
+
+class Gate(NamedTuple):
+    """One drawn node: its text, its kind, and the ids of the nodes wired into it."""
+
+    node: int
+    text: str
+    kind: str  # "input", "const", "gate", "block", "named"
+    wires: tuple[int, ...]
+
+
+def _is_const(graph: Graph, node_id: int) -> bool:
+    node = graph.nodes[node_id]
+    return node.op.name == "const" and node.name is None
+
+
+def _const_text(graph: Graph, node_id: int) -> str:
+    return format_number(graph.nodes[node_id].value or 0.0)
+
+
+def gate_text(graph: Graph, node_id: int) -> tuple[str, tuple[int, ...]]:
+    """The text of a gate and the operands drawn as wires (constants folded in)."""
+    node = graph.nodes[node_id]
+    op = node.op
+    args = node.args
+    name = op.name
+    if name == "neg":
+        return "*-1", args
+    if len(args) == 2 and name in ("add", "sub", "mul", "div", "pow"):
+        a, b = args
+        const_a, const_b = _is_const(graph, a), _is_const(graph, b)
+        if const_b and not const_a:
+            symbol = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "^"}[name]
+            return f"{symbol}{_const_text(graph, b)}", (a,)
+        if const_a and not const_b:
+            c = _const_text(graph, a)
+            if name == "add":
+                return f"+{c}", (b,)
+            if name == "mul":
+                return f"*{c}", (b,)
+            if name == "div":
+                return f"{c}/x", (b,)
+            if name == "sub":
+                return f"{c}-x", (b,)
+            return f"{c}^x", (b,)
+    if op.form == "infix":
+        return op.symbol, args
+    if op.form == "prefix":
+        return op.symbol, args
+    return op.display, args
+
+
+def gates(graph: Graph) -> list[Gate]:
+    """The nodes to draw, in graph order; constants folded into gates are left out."""
+    drawn: list[Gate] = []
+    folded: set[int] = set()
+    consumers = [0] * len(graph.nodes)
+    texts: list[tuple[str, tuple[int, ...]] | None] = [None] * len(graph.nodes)
+    for i, node in enumerate(graph.nodes):
+        if node.op.is_leaf:
+            continue
+        text, wires = gate_text(graph, i)
+        texts[i] = (text, wires)
+        for a in node.args:
+            if a in wires:
+                consumers[a] += 1
+            elif _is_const(graph, a):
+                folded.add(a)
+    for i, node in enumerate(graph.nodes):
+        if node.op.is_leaf:
+            if i in folded and consumers[i] == 0 and i != graph.output:
+                continue
+            kind = "input" if node.op.name == "input" else "const"
+            text = node.name or _const_text(graph, i)
+            drawn.append(Gate(i, text, kind, ()))
+            continue
+        text, wires = texts[i]  # type: ignore[misc]
+        kind = "block" if (node.op.expansion is not None or node.op.__class__.__name__ == "Block") \
+            else "gate"
+        drawn.append(Gate(i, text, kind, wires))
+    return drawn
+
+
+def node_caption(picture: Picture, node_id: int, precision: int) -> str:
+    """``value / grad`` of a node, to the shown precision ('' when not evaluated)."""
+    if picture.values is None or picture.grads is None:
+        return ""
+    return (f"{number(picture.values[node_id], precision)} / "
+            f"{number(picture.grads[node_id], precision)}")
+
+
+def number(value: float, precision: int) -> str:
+    text = f"{value:.{precision}g}"
+    return "0" if text == "-0" else text
+
+
+def labels(picture: Picture) -> list[str]:
+    return all_labels(picture.graph)

@@ -1,0 +1,43 @@
+"""``backprop graph --format mermaid``: a flowchart for Markdown (GitHub renders it)."""
+
+from __future__ import annotations
+
+from ..drawing import Picture, gates, number
+from . import RenderOptions
+
+_OPEN_CLOSE = {"input": ('["', '"]'), "const": ('["', '"]'), "gate": ('(("', '"))'),
+               "block": ('("', '")')}
+
+
+def _text(text: str) -> str:
+    """Mermaid's entity escapes for the characters that end or break a quoted label."""
+    return (text.replace("&", "#amp;").replace('"', "#quot;").replace("<", "#lt;")
+            .replace(">", "#gt;"))
+
+
+def render(picture: Picture, options: RenderOptions) -> str:
+    graph = picture.graph
+    lines = ["flowchart LR"]
+    edges: list[str] = []
+
+    def wire(source: int, target: str) -> str:
+        if picture.values is None or picture.grads is None:
+            return f"  n{source} --> {target}"
+        value = number(picture.values[source], options.precision)
+        grad = number(picture.grads[source], options.precision)
+        return f'  n{source} -->|"{_text(value)} / {_text(grad)}"| {target}'
+
+    for gate in gates(graph):
+        node = graph.nodes[gate.node]
+        text = gate.text
+        if node.name is not None and gate.kind not in ("input", "const"):
+            text = f"{node.name}: {text}"
+        opening, closing = _OPEN_CLOSE[gate.kind]
+        lines.append(f"  n{gate.node}{opening}{_text(text)}{closing}")
+        edges.extend(wire(source, f"n{gate.node}") for source in gate.wires)
+    lines.append(f'  output["{_text(graph.output_name[:60])}"]')
+    edges.append(wire(graph.output, "output"))
+    lines.extend(edges)
+    if picture.values is not None:
+        lines.append(f"  %% wires: value / gradient (d {graph.output_name[:40]} / d node)")
+    return "\n".join(lines) + "\n"
