@@ -161,7 +161,9 @@ class Result:
 
 
 def op_name(op: object) -> str:
-    return "def" if op.__class__.__name__ == "Block" else op.name  # type: ignore[attr-defined]
+    from .blocks import Block
+
+    return "def" if isinstance(op, Block) else op.name  # type: ignore[attr-defined]
 
 
 def node_records(evaluation: Evaluation) -> list[NodeRecord]:

@@ -1,9 +1,10 @@
 """User-defined functions: a ``def`` is one gate whose rules run over its own body.
 
-A block's body is a small Graph whose leaves are ``param`` nodes. Calls to other user
-functions inside it are already inlined, so evaluating a block is one forward loop and
-its local derivatives one backward loop over the body: no recursion, however deep the
-chain of definitions.
+A block's body is a small Graph whose leaves are ``param`` nodes; calls to other user
+functions stay blocks in it. For evaluation a block uses its flat body, where those
+calls are copied in (``builder.flatten``, an explicit stack), so evaluating a block is
+one forward loop and its local derivatives one backward loop: no recursion, however
+deep the chain of definitions.
 """
 
 from __future__ import annotations
@@ -17,12 +18,12 @@ from .ops import ATOM, CALL
 class Block:
     """A user-defined function, with the interface of an ``ops.Op``."""
 
-    __slots__ = ("body", "name", "params")
+    __slots__ = ("body", "expanded_size", "flat_body", "flat_size", "name", "params")
 
     form = CALL
     precedence = ATOM
     is_leaf = False
-    variadic = True  # the engine asks for all local gradients at once
+    per_argument = False  # the engine asks for all local gradients at once
     expansion = None
     kinks = None
 
@@ -30,6 +31,9 @@ class Block:
         self.name = name
         self.params = params
         self.body = body
+        self.flat_body: Graph | None = None  # set by the builder before evaluation
+        self.flat_size = 0  # gates in the flat body, and with composite gates expanded
+        self.expanded_size = 0
 
     def __repr__(self) -> str:
         return f"Block({self.name})"
@@ -53,13 +57,14 @@ class Block:
     def forward(self, xp: Any, *args: Any) -> Any:
         from .engine import forward
 
-        values = forward(self.body, dict(zip(self.body.params, args)), xp)
-        return values[self.body.output]
+        body = self.flat_body or self.body
+        values = forward(body, dict(zip(body.params, args)), xp)
+        return values[body.output]
 
     def local_gradients(self, xp: Any, out: Any, args: tuple, wanted: tuple[bool, ...]) -> list:
         from .engine import backward, forward
 
-        body = self.body
+        body = self.flat_body or self.body
         values = forward(body, dict(zip(body.params, args)), xp)
         grads = backward(body, values, xp)
         return [grads[p] if w else None for p, w in zip(body.params, wanted)]
@@ -72,7 +77,7 @@ class Block:
         from .engine import forward
         from .labels import all_labels
 
-        body = self.body
+        body = self.flat_body or self.body
         values = forward(body, dict(zip(body.params, args)), scalar_math)
         labels = all_labels(body)
         for i, value in enumerate(values):

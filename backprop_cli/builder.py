@@ -17,7 +17,7 @@ from .errors import InputError, LimitError
 from .gcpause import paused_gc
 from .graph import Graph, Node
 from .lexer import tokenize
-from .ops import CONST, CONSTANTS, FUNCTIONS, INPUT, OPERATORS, PARAM, Op
+from .ops import CONST, CONSTANTS, FUNCTIONS, INPUT, OPERATORS, OPS, PARAM, Op
 from .parser import parse
 from .source import Source
 
@@ -60,6 +60,7 @@ class GraphBuilder:
         self.first_read: dict[str, int] = {}
         self.functions: dict[str, Block] = {}
         self.statement_start = 0
+        self.reads_names = False  # whether the statement being read uses a named value
         self.last: tuple[str, int, str | None, int, int] | None = None
         # Inside a def body: its parameters and what to restore afterwards.
         self.scope: dict[str, int] | None = None
@@ -146,10 +147,12 @@ class GraphBuilder:
             )
         node = self.names.get(ident)
         if node is not None:
+            self.reads_names = True
             return node
         if ident in CONSTANTS:
             return self._constant(ident, start, end)
         self._not_a_value(ident, start, end)
+        self.reads_names = True
         node = self._add(INPUT, (), start, end, ident)
         self.names[ident] = node
         self.first_read[ident] = start
@@ -180,8 +183,17 @@ class GraphBuilder:
         block = self.functions.get(fname)
         if block is not None:
             self._check_arity(fname, block.min_args, block.max_args, len(args), start, end)
-            if self.expand or self.scope is not None:
+            size = block.expanded_size if self.expand else block.flat_size
+            if size > self.max_nodes:
+                raise LimitError(
+                    f"the function {fname} expands to {size:,} gates, more than the limit "
+                    f"of {self.max_nodes:,}", source=self.source, start=start, end=end,
+                    hint="raise the limit with --max-nodes",
+                )
+            if self.expand and self.scope is None:
                 return self._inline(block.body, args, start, end)
+            if self.scope is None and block.flat_body is None:
+                block.flat_body = flatten(block, self.max_nodes)
             return self._add(block, tuple(args), start, end)
         name_end = start + len(fname)
         if self.defining is not None and fname == self.defining[0]:
@@ -216,22 +228,46 @@ class GraphBuilder:
         )
 
     def _inline(self, body: Graph, args: list[int], start: int, end: int) -> int:
-        """Copy a block's body into this graph, its parameters replaced by ``args``."""
-        positions = {node_id: k for k, node_id in enumerate(body.params)}
-        mapping: list[int] = []
-        for j, node in enumerate(body.nodes):
-            if node.op is PARAM:
-                mapping.append(args[positions[j]])
+        """Copy a block's body into this graph, its parameters replaced by ``args``.
+
+        Calls to other user functions inside it are copied in too, and so are composite
+        built-ins when expanding: an explicit stack of frames, one per body being copied.
+        """
+        frames: list[tuple[Graph, list[int], dict[int, int]]] = []
+
+        def enter(graph: Graph, arguments: list[int]) -> None:
+            frames.append((graph, [], {p: arguments[k] for k, p in enumerate(graph.params)}))
+
+        enter(body, args)
+        result = -1
+        while frames:
+            graph, mapping, params = frames[-1]
+            j = len(mapping)
+            if j == len(graph.nodes):
+                frames.pop()
+                result = mapping[graph.output]
+                if frames:
+                    frames[-1][1].append(result)
+                continue
+            node = graph.nodes[j]
+            op = node.op
+            if op is PARAM:
+                mapping.append(params[j])
+            elif isinstance(op, Block):
+                enter(op.body, [mapping[a] for a in node.args])
+            elif self.expand and op.expansion is not None:
+                enter(composite_body(op), [mapping[a] for a in node.args])
             else:
                 mapped = tuple(mapping[a] for a in node.args)
-                mapping.append(self._add(node.op, mapped, start, end, node.name, node.value))
-        return mapping[body.output]
+                mapping.append(self._add(op, mapped, start, end, node.name, node.value))
+        return result
 
     # -- statements ----------------------------------------------------------------------
     def expr_statement(self, children: list, start: int, end: int) -> None:
         node = children[0]
         self.last = ("expr", node, None, start, end)
         self.statement_start = len(self.nodes)
+        self.reads_names = False
 
     def assign(self, children: list, start: int, end: int) -> None:
         ident, node = children
@@ -245,7 +281,7 @@ class GraphBuilder:
                 hint="each name is assigned once; pick a new name",
             )
         folded = self.consts[node]
-        if folded is not None and node >= self.statement_start:
+        if folded is not None and not self.reads_names and node >= self.statement_start:
             # A constant expression: `ident` is an input with this default.
             del self.nodes[self.statement_start:]
             self.total_nodes -= len(self.consts) - self.statement_start
@@ -272,13 +308,14 @@ class GraphBuilder:
         self.assigned_at[ident] = start
         self.last = ("assign", node, ident, start, end)
         self.statement_start = len(self.nodes)
+        self.reads_names = False
 
     def _check_new_name(self, ident: str, start: int, end: int) -> None:
         if ident in CONSTANTS:
             raise InputError(f"'{ident}' is a constant and cannot be assigned",
                              source=self.source, start=start, end=end)
-        if ident in FUNCTIONS or ident in self.functions:
-            raise InputError(f"'{ident}' is the name of a function",
+        if ident in FUNCTIONS or ident in self.functions or ident in OPS:
+            raise InputError(f"'{ident}' is the name of a function or an operation",
                              source=self.source, start=start, end=end,
                              hint="pick another name")
 
@@ -317,9 +354,21 @@ class GraphBuilder:
         output = children[1]
         fname, params, _, _ = self.defining  # type: ignore[misc]
         body = self._close_body(output, fname)
-        self.functions[fname] = Block(fname, params, body)
+        block = Block(fname, params, body)
+        # gates once every call inside is copied in: sizes known before anything is copied
+        block.flat_size = block.expanded_size = 0
+        for node in body.nodes:
+            op = node.op
+            if isinstance(op, Block):
+                block.flat_size += op.flat_size
+                block.expanded_size += op.expanded_size
+            elif op is not PARAM:
+                block.flat_size += 1
+                block.expanded_size += len(composite_body(op).nodes) if op.expansion else 1
+        self.functions[fname] = block
         self.last = ("def", -1, fname, start, end)
         self.statement_start = len(self.nodes)
+        self.reads_names = False
 
     def _close_body(self, output: int, label: str) -> Graph:
         body = Graph(
@@ -405,6 +454,22 @@ def _only_comments(text: str) -> bool:
         if stripped and not stripped.startswith("#"):
             return False
     return True
+
+
+def flatten(block: Block, max_nodes: int) -> Graph:
+    """A block's body with every user function it calls copied in: what evaluation runs."""
+    source = block.body.source
+    builder = GraphBuilder(source, expand=False, max_nodes=max_nodes, body_params=block.params)
+    params = list(builder.scope.values()) if builder.scope else []
+    try:
+        output = builder._inline(block.body, params, 0, 0)
+    except LimitError:
+        raise LimitError(
+            f"the function {block.name} expands to more than {max_nodes:,} gates",
+            hint="raise the limit with --max-nodes",
+        ) from None
+    body = builder._close_body(output, block.name)
+    return body
 
 
 _COMPOSITE_BODIES: dict[str, Graph] = {}

@@ -298,7 +298,8 @@ def graph_command(ctx: click.Context, fmt: str | None, out: str | None, allow_no
         from rich.console import Console
 
         with _open_out(out, binary=False) if out else _no_file() as handle:
-            console = Console(file=handle, width=120, color_system=None) if out else Console()
+            console = (Console(file=handle, width=120, color_system=None) if out
+                       else make_console())
             # each level indents by 4 columns: keep the deepest line readable
             depth = max_depth or max(4, min(40, (console.width - 40) // 4))
             options = RenderOptions(precision=precision, max_depth=depth)
@@ -377,10 +378,17 @@ def write(text: str) -> None:
     sys.stdout.flush()
 
 
-def print_rich(renderable: Any) -> None:
+def make_console() -> Any:
+    """Rich's console for stdout: colour on a terminal; no escapes at all with NO_COLOR."""
     from rich.console import Console
 
-    console = Console(soft_wrap=False)
+    if os.environ.get("NO_COLOR"):
+        return Console(soft_wrap=False, color_system=None)
+    return Console(soft_wrap=False)
+
+
+def print_rich(renderable: Any) -> None:
+    console = make_console()
     console.print(renderable)
     sys.stdout.flush()
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
+from .blocks import Block
 from .graph import Graph
 from .labels import all_labels
 from .numbers import format_number
+from .ops import CONST, INPUT
 
 
 class Picture(NamedTuple):
@@ -38,7 +40,7 @@ class Gate(NamedTuple):
 
 def _is_const(graph: Graph, node_id: int) -> bool:
     node = graph.nodes[node_id]
-    return node.op.name == "const" and node.name is None
+    return node.op is CONST and node.name is None
 
 
 def _const_text(graph: Graph, node_id: int) -> str:
@@ -97,13 +99,12 @@ def gates(graph: Graph) -> list[Gate]:
         if node.op.is_leaf:
             if i in folded and consumers[i] == 0 and i != graph.output:
                 continue
-            kind = "input" if node.op.name == "input" else "const"
+            kind = "input" if node.op is INPUT else "const"
             text = node.name or _const_text(graph, i)
             drawn.append(Gate(i, text, kind, ()))
             continue
         text, wires = texts[i]  # type: ignore[misc]
-        kind = "block" if (node.op.expansion is not None or node.op.__class__.__name__ == "Block") \
-            else "gate"
+        kind = "block" if isinstance(node.op, Block) or node.op.expansion is not None else "gate"
         drawn.append(Gate(i, text, kind, wires))
     return drawn
 

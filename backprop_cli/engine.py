@@ -15,6 +15,7 @@ from . import scalar_math
 from .errors import EvaluationError
 from .graph import Graph
 from .numbers import format_number
+from .ops import CONST
 
 
 class Evaluation(NamedTuple):
@@ -41,7 +42,7 @@ def forward(graph: Graph, leaves: Mapping[int, Any], xp: Any = scalar_math) -> l
     values: list[Any] = [0.0] * len(nodes)
     for i, (op, args, _start, _end, _name, constant) in enumerate(nodes):
         if op.is_leaf:
-            values[i] = constant if op.name == "const" else leaves[i]
+            values[i] = constant if op is CONST else leaves[i]
         elif len(args) == 1:
             values[i] = op.forward(xp, values[args[0]])
         elif len(args) == 2:
@@ -64,11 +65,11 @@ def backward(graph: Graph, values: Sequence[Any], xp: Any = scalar_math) -> list
         op, args = nodes[i][0], nodes[i][1]
         if not args:
             continue
-        if len(args) == 1 and not op.variadic:
+        if len(args) == 1 and op.per_argument:
             a = args[0]
             if needs[a]:
                 grads[a] += g * op.partials[0](xp, values[i], values[a])
-        elif len(args) == 2 and not op.variadic:
+        elif len(args) == 2 and op.per_argument:
             a, b = args
             va, vb = values[a], values[b]
             if needs[a]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+from .ops import INPUT
 from .source import Source
 
 
@@ -41,7 +42,7 @@ class Graph(NamedTuple):
     @property
     def inputs(self) -> tuple[int, ...]:
         """Ids of the input nodes, in the order they first appear in the program."""
-        return tuple(i for i, node in enumerate(self.nodes) if node.op.name == "input")
+        return tuple(i for i, node in enumerate(self.nodes) if node.op is INPUT)
 
     def input_names(self) -> tuple[str, ...]:
         return tuple(self.nodes[i].name or "" for i in self.inputs)

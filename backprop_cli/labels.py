@@ -21,8 +21,10 @@ def _leaf_text(node: Node) -> str:
     return format_number(node.value if node.value is not None else float("nan"))
 
 
-def format_operation(op: object, operands: list[tuple[str, int]]) -> tuple[str, int]:
+def format_operation(op: object, operands: list[tuple[str, int]],
+                     parens: tuple[str, str] = ("(", ")")) -> tuple[str, int]:
     """Print ``op`` applied to ``(text, precedence)`` operands; returns text and precedence."""
+    opening, closing = parens
     form = op.form  # type: ignore[attr-defined]
     precedence = op.precedence  # type: ignore[attr-defined]
     if form == INFIX:
@@ -32,9 +34,9 @@ def format_operation(op: object, operands: list[tuple[str, int]]) -> tuple[str, 
         else:
             need_left, need_right = precedence, precedence + 1
         if left_prec < need_left:
-            left = f"({left})"
+            left = f"{opening}{left}{closing}"
         if right_prec < need_right:
-            right = f"({right})"
+            right = f"{opening}{right}{closing}"
         symbol = op.symbol  # type: ignore[attr-defined]
         if symbol == "^":
             return f"{left}^{right}", precedence
@@ -42,7 +44,7 @@ def format_operation(op: object, operands: list[tuple[str, int]]) -> tuple[str, 
     if form == PREFIX:
         ((text, operand_prec),) = operands
         if operand_prec <= UNARY:
-            text = f"({text})"
+            text = f"{opening}{text}{closing}"
         return f"{op.symbol}{text}", precedence  # type: ignore[attr-defined]
     return f"{op.name}({', '.join(text for text, _ in operands)})", ATOM  # type: ignore[attr-defined]
 

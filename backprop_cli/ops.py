@@ -48,6 +48,11 @@ class Op(NamedTuple):
         return f"Op({self.name})"
 
     @property
+    def per_argument(self) -> bool:
+        """Whether each argument has a rule of its own (all but max and min)."""
+        return not self.variadic
+
+    @property
     def display(self) -> str:
         return self.symbol or self.name
 
@@ -121,9 +126,14 @@ def _log_partial_base(xp: Any, out: Any, x: Any, base: Any = None) -> Any:
     return xp.divide(-out, base * xp.log(base))
 
 
-def _winner_partials(xp: Any, out: Any, *args: Any) -> list:
-    """max/min: 1 for the first argument equal to the result, 0 for the others."""
-    return xp.first_match(out, *args)
+def _max_partials(xp: Any, out: Any, *args: Any) -> list:
+    """max: 1 for the first argument equal to the result, 0 for the others."""
+    return xp.max_mask(out, *args)
+
+
+def _min_partials(xp: Any, out: Any, *args: Any) -> list:
+    """min: 1 for the first argument equal to the result, 0 for the others."""
+    return xp.min_mask(out, *args)
 
 
 BINARY = ("a", "b")
@@ -220,13 +230,19 @@ OPERATIONS: tuple[Op, ...] = (
        partials=(lambda xp, out, x: xp.sigmoid(x),), partials_text=("sigmoid(x)",),
        expansion="log(1 + exp(x))"),
     Op("max", "the largest argument", min_args=2, max_args=None, params=("a", "b", "..."),
-       forward=lambda xp, *args: xp.maximum(*args), partials=(_winner_partials,),
+       forward=lambda xp, *args: xp.maximum(*args), partials=(_max_partials,),
        partials_text=("1 for the winner (the first on a tie), else 0",), variadic=True,
        kinks="a tie routes the gradient to the first tied argument"),
     Op("min", "the smallest argument", min_args=2, max_args=None, params=("a", "b", "..."),
-       forward=lambda xp, *args: xp.minimum(*args), partials=(_winner_partials,),
+       forward=lambda xp, *args: xp.minimum(*args), partials=(_min_partials,),
        partials_text=("1 for the winner (the first on a tie), else 0",), variadic=True,
        kinks="a tie routes the gradient to the first tied argument"),
+    Op("sign", "-1, 0 or 1: the derivative of abs", forward=lambda xp, x: xp.sign(x),
+       partials=(lambda xp, out, x: 0.0,), partials_text=("0",),
+       kinks="a jump at 0, where the derivative is taken as 0"),
+    Op("step", "1 where x > 0, else 0: the derivative of relu", forward=lambda xp, x: xp.step(x),
+       partials=(lambda xp, out, x: 0.0,), partials_text=("0",),
+       kinks="a jump at 0, where the derivative is taken as 0"),
 )
 
 OPS: dict[str, Op] = {op.name: op for op in OPERATIONS}

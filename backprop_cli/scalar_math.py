@@ -149,6 +149,16 @@ def minimum(*args: float) -> float:
     return min(args)
 
 
+def max_mask(out: float, *args: float) -> list[float]:
+    """1 for the first argument equal to ``out`` (the winner of max), 0 for the others."""
+    return first_match(out, *args)
+
+
+def min_mask(out: float, *args: float) -> list[float]:
+    """1 for the first argument equal to ``out`` (the winner of min), 0 for the others."""
+    return first_match(out, *args)
+
+
 def first_match(out: float, *args: float) -> list[float]:
     """1 for the first argument equal to ``out``, 0 for every other (max/min routing)."""
     partials = [0.0] * len(args)

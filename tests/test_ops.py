@@ -35,6 +35,8 @@ DOMAINS: dict[str, tuple[st.SearchStrategy[float], ...]] = {
     "sinh": (small,), "cosh": (small,), "tanh": (small,), "sigmoid": (wide,),
     "relu": (wide.filter(lambda x: abs(x) > 1e-3),), "softplus": (wide,),
     "max": (wide, wide, wide), "min": (wide, wide, wide),
+    "sign": (wide.filter(lambda x: abs(x) > 1e-3),),
+    "step": (wide.filter(lambda x: abs(x) > 1e-3),),
 }
 
 
@@ -120,7 +122,7 @@ def test_exponent_rule_is_not_evaluated_for_a_constant_exponent() -> None:
 
 
 # Rules written in the language itself are checked by evaluating them with backprop.
-PIECEWISE = {"abs", "relu", "max", "min"}
+PIECEWISE = {"abs", "relu", "max", "min", "sign", "step"}
 
 
 @pytest.mark.parametrize(

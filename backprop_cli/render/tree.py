@@ -12,6 +12,7 @@ from rich.tree import Tree
 
 from ..drawing import Picture, number
 from ..labels import all_labels
+from ..ops import INPUT
 from . import RenderOptions
 from .table import GRAD_STYLE, INPUT_STYLE, OUTPUT_STYLE, VALUE_STYLE
 
@@ -19,7 +20,7 @@ from .table import GRAD_STYLE, INPUT_STYLE, OUTPUT_STYLE, VALUE_STYLE
 def _line(picture: Picture, node_id: int, label: str, precision: int, seen: bool) -> Text:
     node = picture.graph.nodes[node_id]
     text = Text(no_wrap=True, overflow="ellipsis")
-    style = INPUT_STYLE if node.op.name == "input" else None
+    style = INPUT_STYLE if node.op is INPUT else None
     if node_id == picture.graph.output:
         style = OUTPUT_STYLE
     if node.name is not None and not node.op.is_leaf:

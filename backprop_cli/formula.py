@@ -1,0 +1,178 @@
+"""Printing expression DAGs: one formula, LaTeX, or a straight-line program.
+
+A formula printed inline repeats every shared subexpression, so its length can grow
+exponentially with the program; ``to_program`` names each shared subexpression once
+(``_t1 = ...``), which keeps the output linear. All printers are loops in id order,
+which is a topological order (an expression is made after its arguments).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from .errors import InputError
+from .labels import format_operation
+from .numbers import format_number
+from .ops import ATOM, OPS, UNARY
+from .symbolic import Expr
+
+INLINE_LIMIT = 100_000  # expression nodes in one printed formula, counting repeats
+
+
+def _reachable(roots: Sequence[Expr]) -> list[Expr]:
+    """Every expression the roots use, in id (topological) order."""
+    seen: dict[int, Expr] = {}
+    stack = list(roots)
+    while stack:
+        e = stack.pop()
+        if e.id in seen:
+            continue
+        seen[e.id] = e
+        stack.extend(e.args)
+    return [seen[i] for i in sorted(seen)]
+
+
+Formatter = Callable[[Expr, list[tuple[str, int]]], tuple[str, int]]
+
+
+def _text_leaf(e: Expr) -> tuple[str, int]:
+    if e.op == "input":
+        return e.name or "", ATOM
+    value = e.value or 0.0
+    return format_number(value), (UNARY if value < 0 else ATOM)
+
+
+def _text_node(e: Expr, operands: list[tuple[str, int]]) -> tuple[str, int]:
+    return format_operation(OPS[e.op], operands)
+
+
+def _print(roots: Sequence[Expr], leaf: Callable[[Expr], tuple[str, int]],
+           node: Formatter, names: dict[int, str] | None = None) -> list[str]:
+    names = names or {}
+    printed: dict[int, tuple[str, int]] = {}
+    for e in _reachable(roots):
+        if e.id in names:
+            continue
+        if not e.args:
+            printed[e.id] = leaf(e)
+            continue
+        operands = [(names[a.id], ATOM) if a.id in names else printed[a.id] for a in e.args]
+        printed[e.id] = node(e, operands)
+    return [names[r.id] if r.id in names else printed[r.id][0] for r in roots]
+
+
+def _check_size(roots: Sequence[Expr]) -> None:
+    size: dict[int, int] = {}
+    for e in _reachable(roots):
+        size[e.id] = 1 + sum(size[a.id] for a in e.args)
+        if size[e.id] > INLINE_LIMIT:
+            raise InputError(
+                "the derivative is too large to print as one formula "
+                f"(over {INLINE_LIMIT:,} terms with its repeats)",
+                hint="use --program: it names each shared subexpression once",
+            )
+
+
+def to_text(root: Expr) -> str:
+    """One formula in backprop's own language."""
+    _check_size([root])
+    return _print([root], _text_leaf, _text_node)[0]
+
+
+def to_texts(roots: Sequence[Expr]) -> list[str]:
+    _check_size(roots)
+    return _print(roots, _text_leaf, _text_node)
+
+
+def to_program(roots: Sequence[Expr], root_names: Sequence[str],
+               taken: set[str]) -> list[tuple[str, str]]:
+    """``(name, formula)`` statements: shared subexpressions first, then the roots."""
+    uses: dict[int, int] = {}
+    order = _reachable(roots)
+    for e in order:
+        for a in e.args:
+            uses[a.id] = uses.get(a.id, 0) + 1
+    names: dict[int, str] = {}
+    statements: list[tuple[str, str]] = []
+    counter = 0
+    root_ids = {r.id for r in roots}
+    for e in order:
+        if not e.args or uses.get(e.id, 0) < 2 or e.id in root_ids:
+            continue
+        counter += 1
+        name = f"_t{counter}"
+        while name in taken:
+            counter += 1
+            name = f"_t{counter}"
+        text = _print([e], _text_leaf, _text_node, names)[0]
+        names[e.id] = name
+        statements.append((name, text))
+    for root, name in zip(root_names, roots):
+        statements.append((root, _print([name], _text_leaf, _text_node, names)[0]))
+    return statements
+
+
+# -- LaTeX -------------------------------------------------------------------------------
+
+_LATEX_FUNCTIONS = {
+    "exp": r"\exp", "log": r"\ln", "ln": r"\ln", "sin": r"\sin", "cos": r"\cos",
+    "tan": r"\tan", "asin": r"\arcsin", "acos": r"\arccos", "atan": r"\arctan",
+    "sinh": r"\sinh", "cosh": r"\cosh", "tanh": r"\tanh", "log2": r"\log_2",
+    "log10": r"\log_{10}", "sigmoid": r"\sigma", "max": r"\max", "min": r"\min",
+}
+
+
+def _latex_name(name: str) -> str:
+    """``w0`` -> ``w_{0}``, ``lr`` -> ``\\mathit{lr}``, ``x_min`` -> ``x_{\\mathit{min}}``."""
+    head, underscore, tail = name.partition("_")
+    if not underscore:
+        stem = head.rstrip("0123456789")
+        digits = head[len(stem):]
+        if stem and digits:
+            head, tail = stem, digits
+    base = head if len(head) <= 1 else r"\mathit{" + head + "}"
+    if not tail:
+        return base
+    sub = tail if tail.isdigit() else r"\mathit{" + tail.replace("_", r"\_") + "}"
+    return base + "_{" + sub + "}"
+
+
+def _latex_leaf(e: Expr) -> tuple[str, int]:
+    if e.op == "input":
+        return _latex_name(e.name or ""), ATOM
+    value = e.value or 0.0
+    text = format_number(value)
+    if "e" in text:
+        mantissa, _, exponent = text.partition("e")
+        text = mantissa + r" \times 10^{" + str(int(exponent)) + "}"
+    return text, (UNARY if value < 0 else ATOM)
+
+
+def _latex_node(e: Expr, operands: list[tuple[str, int]]) -> tuple[str, int]:
+    op = OPS[e.op]
+    if e.op == "div":
+        return rf"\frac{{{operands[0][0]}}}{{{operands[1][0]}}}", ATOM
+    if e.op == "pow":
+        (base, base_prec), (exponent, _) = operands
+        if base_prec < ATOM:
+            base = rf"\left({base}\right)"
+        return f"{{{base}}}^{{{exponent}}}", op.precedence
+    if e.op == "sqrt":
+        return rf"\sqrt{{{operands[0][0]}}}", ATOM
+    if e.op == "abs":
+        return rf"\left|{operands[0][0]}\right|", ATOM
+    if e.op == "mul":
+        (left, lp), (right, rp) = operands
+        left = rf"\left({left}\right)" if lp < op.precedence else left
+        right = rf"\left({right}\right)" if rp <= op.precedence else right
+        return rf"{left} \cdot {right}", op.precedence
+    if op.form in ("infix", "prefix"):
+        return format_operation(op, operands, (r"\left(", r"\right)"))
+    name = _LATEX_FUNCTIONS.get(e.op, rf"\operatorname{{{e.op}}}")
+    inner = ", ".join(text for text, _ in operands)
+    return rf"{name}\left({inner}\right)", ATOM
+
+
+def to_latex(root: Expr) -> str:
+    _check_size([root])
+    return _print([root], _latex_leaf, _latex_node)[0]
