@@ -42,24 +42,37 @@ def parse_program(
     expand: bool = False,
     max_nodes: int = DEFAULT_MAX_NODES,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    allow_nonfinite: bool = False,
 ) -> Graph:
     """Parse a program into its graph; ``output`` picks a named node as the output."""
     source = Source(text, origin)
-    graph = build_graph(source, expand=expand, max_nodes=max_nodes, max_bytes=max_bytes)
-    if output is not None:
-        graph = select_output(graph, output)
-    return graph
+    return build_graph(source, expand=expand, max_nodes=max_nodes, max_bytes=max_bytes,
+                       output=output, allow_nonfinite=allow_nonfinite)
 
 
-def select_output(graph: Graph, name: str) -> Graph:
-    node = graph.names.get(name)
-    if node is None:
-        raise InputError(
-            f"--output {name}: the program has no node named '{name}'",
-            hint=suggest(name, graph.names)
-            or ("named nodes: " + ", ".join(graph.names) if graph.names else None),
-        )
-    return graph.with_output(node, name)
+def name_list(names: list[str], limit: int = 12) -> str:
+    """``a, b, c`` or ``a, b, c and 997 more``."""
+    shown = ", ".join(names[:limit])
+    return shown if len(names) <= limit else f"{shown} and {len(names) - limit:,} more"
+
+
+def _inputs_under(graph: Graph, node_id: int) -> list[str]:
+    """The inputs a node is computed from, in order (a loop over its ancestors)."""
+    nodes = graph.nodes
+    reached = {node_id}
+    for i in range(node_id, -1, -1):
+        if i in reached:
+            reached.update(nodes[i].args)
+    return [nodes[i].name or "" for i in graph.inputs if i in reached]
+
+
+def _as_number(name: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InputError(f"the value of {name} must be a number, not {type(value).__name__}")
+    try:
+        return float(value)
+    except OverflowError:
+        raise InputError(f"the value of {name} is too large for a double") from None
 
 
 def bind_inputs(graph: Graph, values: Mapping[str, float]) -> dict[int, float]:
@@ -76,27 +89,26 @@ def bind_inputs(graph: Graph, values: Mapping[str, float]) -> dict[int, float]:
         if name in CONSTANTS:
             raise InputError(f"cannot bind {name}: it is a constant")
         node = graph.names.get(name)
-        if node is not None and node >= len(nodes):
-            continue  # an input of a statement after the chosen output
         if node is not None:
-            where = graph.source.line_col(nodes[node].start)
+            under = _inputs_under(graph, node)
             raise InputError(
-                f"cannot bind {name}: it is computed from other names "
-                f"(line {where[0]}, column {where[1]})",
-                hint="bind the inputs it is computed from instead: "
-                + ", ".join(n for n in inputs) if inputs else None,
+                f"cannot bind {name}: it is computed from other names",
+                source=graph.source, start=nodes[node].start, end=nodes[node].end,
+                hint=f"bind what it is computed from instead: {name_list(under)}"
+                if under else None,
             )
         raise InputError(
             f"cannot bind {name}: the program has no input named '{name}'",
             hint=suggest(name, inputs) or (
-                "its inputs are " + ", ".join(inputs) if inputs else "the program has no inputs"
+                f"its inputs are {name_list(list(inputs))}" if inputs
+                else "the program has no inputs"
             ),
         )
     bound: dict[int, float] = {}
     missing: list[str] = []
     for name, node in inputs.items():
         if name in values:
-            bound[node] = float(values[name])
+            bound[node] = _as_number(name, values[name])
         elif nodes[node].value is not None:
             bound[node] = nodes[node].value  # type: ignore[assignment]
         else:
@@ -104,9 +116,9 @@ def bind_inputs(graph: Graph, values: Mapping[str, float]) -> dict[int, float]:
     if missing:
         plural = "s" if len(missing) > 1 else ""
         raise InputError(
-            f"missing value{plural} for input{plural} {', '.join(missing)}",
-            hint=f"bind {'them' if plural else 'it'} on the command line: "
-            + " ".join(f"{m}=VALUE" for m in missing),
+            f"missing value{plural} for input{plural} {name_list(missing, 50)}",
+            hint=f"bind {'them' if plural else 'it'}: "
+            + " ".join(f"{m}=VALUE" for m in missing[:5]) + (" ..." if len(missing) > 5 else ""),
         )
     return bound
 
@@ -120,7 +132,8 @@ def evaluate(
     allow_nonfinite: bool = False,
 ) -> Result:
     """Parse, bind and evaluate a program: its value, input gradients and every node."""
-    graph = parse_program(program, output=output, expand=expand)
+    graph = parse_program(program, output=output, expand=expand,
+                          allow_nonfinite=allow_nonfinite)
     bound = bind_inputs(graph, values or {})
     for name, value in (values or {}).items():
         if not allow_nonfinite and not math.isfinite(float(value)):

@@ -48,8 +48,10 @@ class GraphBuilder:
         expand: bool = False,
         max_nodes: int = DEFAULT_MAX_NODES,
         body_params: tuple[str, ...] | None = None,
+        allow_nonfinite: bool = False,
     ) -> None:
         self.source = source
+        self.allow_nonfinite = allow_nonfinite
         self.expand = expand
         self.max_nodes = max_nodes
         self.total_nodes = 0
@@ -283,6 +285,8 @@ class GraphBuilder:
         folded = self.consts[node]
         if folded is not None and not self.reads_names and node >= self.statement_start:
             # A constant expression: `ident` is an input with this default.
+            if not math.isfinite(folded) and not self.allow_nonfinite:
+                self._nonfinite_default(ident)
             del self.nodes[self.statement_start:]
             self.total_nodes -= len(self.consts) - self.statement_start
             del self.consts[self.statement_start:]
@@ -309,6 +313,25 @@ class GraphBuilder:
         self.last = ("assign", node, ident, start, end)
         self.statement_start = len(self.nodes)
         self.reads_names = False
+
+    def _nonfinite_default(self, ident: str) -> None:
+        """The first gate of a constant expression whose value is not finite, explained."""
+        from .errors import EvaluationError
+        from .numbers import format_number
+
+        for i in range(self.statement_start, len(self.nodes)):
+            value = self.consts[i]
+            if value is not None and not math.isfinite(value):
+                node = self.nodes[i]
+                arg_values = [self.consts[a] for a in node.args]
+                reason = node.op.explain_domain(*arg_values) if node.args else None
+                reason = reason or ("overflow" if math.isinf(value) else "not a number")
+                raise EvaluationError(
+                    f"the default value of {ident} is not finite ({format_number(value)}): "
+                    f"{reason}",
+                    source=self.source, start=node.start, end=node.end,
+                    hint="use --allow-nonfinite to let non-finite numbers through",
+                )
 
     def _check_new_name(self, ident: str, start: int, end: int) -> None:
         if ident in CONSTANTS:
@@ -391,11 +414,20 @@ class GraphBuilder:
         return None
 
     # -- the result ----------------------------------------------------------------------
-    def finish(self) -> Graph:
+    def finish(self, output: str | None = None) -> Graph:
         last = self.last
         if last is None:
             raise InputError("the program is empty", source=self.source)
         kind, node, ident, start, end = last
+        if output is not None:
+            if output not in self.names:
+                raise InputError(
+                    f"--output {output}: the program has no node named '{output}'",
+                    hint=suggest(output, self.names) or (
+                        "named nodes: " + ", ".join(list(self.names)[:20])
+                        if self.names else None),
+                )
+            kind, node, ident = "assign", self.names[output], output
         if kind == "def":
             raise InputError(
                 "the program ends with a def, so it has no output",
@@ -421,8 +453,10 @@ def build_graph(
     expand: bool = False,
     max_nodes: int = DEFAULT_MAX_NODES,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    output: str | None = None,
+    allow_nonfinite: bool = False,
 ) -> Graph:
-    """Parse a program and build its graph (the output is its last statement)."""
+    """Parse a program and build its graph; the output is its last statement or ``output``."""
     size = len(source.text.encode("utf-8")) if not source.text.isascii() else len(source.text)
     if size > max_bytes:
         raise LimitError(
@@ -435,10 +469,11 @@ def build_graph(
             "the program has no statements, only comments and separators",
             hint='write an expression, such as "(x + y) * z"',
         )
-    builder = GraphBuilder(source, expand=expand, max_nodes=max_nodes)
+    builder = GraphBuilder(source, expand=expand, max_nodes=max_nodes,
+                           allow_nonfinite=allow_nonfinite)
     with paused_gc():
         parse(source, tokenize(source), builder)
-        return builder.finish()
+        return builder.finish(output)
 
 
 def _one_line(text: str) -> str:
@@ -449,9 +484,9 @@ def _one_line(text: str) -> str:
 
 
 def _only_comments(text: str) -> bool:
-    for line in text.replace(";", "\n").splitlines():
-        stripped = line.strip()
-        if stripped and not stripped.startswith("#"):
+    for line in text.splitlines():
+        code = line.split("#", 1)[0]
+        if code.strip(" \t\r\f;"):
             return False
     return True
 

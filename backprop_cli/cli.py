@@ -39,10 +39,13 @@ class FormulaFirstCommand(click.Command):
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         takes_value: dict[str, bool] = {}
+        attachable: dict[str, click.ParamType] = {}
         for param in self.get_params(ctx):
             if isinstance(param, click.Option):
                 for opt in (*param.opts, *param.secondary_opts):
                     takes_value[opt] = not param.is_flag and not param.count
+                    if len(opt) == 2 and isinstance(param.type, click.Choice | click.IntRange):
+                        attachable[opt] = param.type
         options: list[str] = []
         positional: list[str] = []
         i = 0
@@ -54,15 +57,26 @@ class FormulaFirstCommand(click.Command):
             name = arg.split("=", 1)[0] if arg.startswith("--") else arg
             if name in takes_value:
                 options.append(arg)
-                if takes_value[name] and "=" not in arg and i + 1 < len(args):
+                if takes_value[name] and "=" not in arg:
+                    if i + 1 >= len(args):
+                        raise click.UsageError(f"Option '{arg}' requires an argument.", ctx=ctx)
                     options.append(args[i + 1])
                     i += 1
+            elif arg[:2] in attachable and _fits(attachable[arg[:2]], arg[2:]):
+                options.extend((arg[:2], arg[2:]))  # -Fjson, -p3
             elif arg.startswith("--") and len(arg) > 2:
                 options.append(arg)  # unknown long option: let click name it
             else:
                 positional.append(arg)
             i += 1
         return super().parse_args(ctx, [*options, "--", *positional])
+
+
+def _fits(kind: click.ParamType, text: str) -> bool:
+    """Whether ``text`` is a value of an option of this type (so ``-Fjson`` is an option)."""
+    if isinstance(kind, click.Choice):
+        return text in kind.choices
+    return text.isdigit()
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -120,11 +134,11 @@ def read_program(program: str | None, file: str | None, max_bytes: int) -> tuple
 
 
 def collect_values(
-    ctx: click.Context, bindings: list[str], values_file: str | None
+    ctx: click.Context, bindings: list[str], values_file: str | None, max_bytes: int
 ) -> dict[str, float]:
     values: dict[str, float] = {}
     if values_file is not None:
-        text, origin = read_program(None, values_file, DEFAULT_MAX_BYTES)
+        text, origin = read_program(None, values_file, max_bytes)
         values.update(parse_values_file(text, origin))
     seen: set[str] = set()
     for text in bindings:
@@ -185,7 +199,10 @@ def load_program(ctx: click.Context, spec: ProgramSpec) -> tuple[Any, dict[str, 
             raise click.UsageError("missing PROGRAM (a formula, '-' for stdin, or -f FILE)",
                                    ctx=ctx)
         program = args.pop(0)
-    values = collect_values(ctx, args, spec.values_file)
+    reads_stdin = spec.file == "-" or (spec.file is None and program == "-")
+    if reads_stdin and spec.values_file == "-":
+        raise click.UsageError("the program and --values cannot both come from stdin", ctx=ctx)
+    values = collect_values(ctx, args, spec.values_file, spec.max_bytes)
     text, origin = read_program(program, spec.file, spec.max_bytes)
     graph = parse_program(text, origin=origin, output=spec.output, expand=spec.expand,
                           max_nodes=spec.max_nodes, max_bytes=spec.max_bytes)
@@ -200,7 +217,7 @@ def load_program(ctx: click.Context, spec: ProgramSpec) -> tuple[Any, dict[str, 
 @click.option("--value", "only_value", is_flag=True,
               help="Print only the output's value (for $(...)).")
 @click.option("--grad", "only_grad", metavar="NAME",
-              help="Print only d output / d NAME (for $(...)).")
+              help="Print only d output / d NAME, for an input or a named node (for $(...)).")
 @click.option("--allow-nonfinite", is_flag=True,
               help="Let nan and inf through instead of stopping with an error.")
 @click.option("-p", "--precision", default=6, show_default=True, type=click.IntRange(1, 17),
@@ -228,16 +245,18 @@ def eval_command(ctx: click.Context, fmt: str, only_value: bool, only_grad: str 
         write(format_number(result.value) + "\n")
         return
     if only_grad is not None:
-        gradient = result.gradient
-        if only_grad not in gradient:
+        node = graph.names.get(only_grad)
+        if node is None:
+            from .api import name_list
             from .builder import suggest
 
+            named = list(graph.names)
             raise InputError(
-                f"--grad {only_grad}: the program has no input named '{only_grad}'",
-                hint=suggest(only_grad, gradient)
-                or ("its inputs are " + ", ".join(gradient) if gradient else None),
+                f"--grad {only_grad}: the program has no node named '{only_grad}'",
+                hint=suggest(only_grad, named)
+                or (f"its named nodes are {name_list(named)}" if named else None),
             )
-        write(format_number(gradient[only_grad]) + "\n")
+        write(format_number(result.evaluation.grads[node]) + "\n")
         return
     emit(result, fmt, precision=precision, max_rows=max_rows)
 

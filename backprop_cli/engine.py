@@ -108,8 +108,14 @@ def _describe_inputs(graph: Graph, node_id: int, values: Sequence[float]) -> str
 
     node = graph.nodes[node_id]
     texts = operand_texts(graph, node_id)
-    parts = [f"{text} = {format_number(values[a])}" for text, a in zip(texts, node.args)]
+    parts = [f"{text} = {format_number(values[a])}" for text, a in zip(texts, node.args)
+             if not (graph.nodes[a].op is CONST and graph.nodes[a].name is None)]
     return ", ".join(parts)
+
+
+def _where(graph: Graph, node_id: int, values: Sequence[float]) -> tuple[str, ...]:
+    described = _describe_inputs(graph, node_id, values)
+    return (f"where {described}",) if described else ()
 
 
 def _value_error(graph: Graph, values: Sequence[float]) -> EvaluationError:
@@ -133,7 +139,7 @@ def _value_error(graph: Graph, values: Sequence[float]) -> EvaluationError:
         return EvaluationError(
             f"{label} is not finite ({format_number(value)}): {reason}",
             source=graph.source, start=node.start, end=node.end,
-            notes=(f"where {_describe_inputs(graph, i, values)}",) if node.args else (),
+            notes=_where(graph, i, values),
             hint="use --allow-nonfinite to let non-finite numbers through",
         )
     return EvaluationError("a value is not finite")
@@ -164,8 +170,10 @@ def _gradient_error(
             contribution = g * d
             replay[a] += contribution
             if not math.isfinite(replay[a]):
+                from .labels import operand_texts
+
                 label = node_label(graph, i)
-                what = node.op.params[k] if k < len(node.op.params) else f"argument {k + 1}"
+                what = operand_texts(graph, i)[k]
                 if not math.isfinite(d):
                     reason = f"its local derivative with respect to {what} is {format_number(d)}"
                 else:
@@ -173,7 +181,7 @@ def _gradient_error(
                 return EvaluationError(
                     f"the gradient through {label} is not finite: {reason}",
                     source=graph.source, start=node.start, end=node.end,
-                    notes=(f"where {_describe_inputs(graph, i, values)}",),
+                    notes=_where(graph, i, values),
                     hint="use --allow-nonfinite to let non-finite numbers through",
                 )
     return EvaluationError("a gradient is not finite")

@@ -67,14 +67,22 @@ class OutputError(BackpropError):
     exit_code = ExitStatus.EVALUATION
 
 
+LINE_LIMIT = 300  # characters of one message line: a huge name or list is cut
+
+
+def _line(text: str) -> str:
+    text = terminal_safe(text)
+    return text if len(text) <= LINE_LIMIT else text[: LINE_LIMIT - 1] + "…"
+
+
 def format_error(error: BackpropError) -> str:
     """``error: ...``, then where, the source line and a caret, then notes and a hint."""
-    lines = [f"error: {terminal_safe(error.message)}"]
+    lines = [f"error: {_line(error.message)}"]
     if error.source is not None and error.start is not None:
         lines.append(f"  --> {error.source.location(error.start)}")
         for text in error.source.snippet(error.start, error.end or error.start + 1):
             lines.append(f"  {text}")
-    lines.extend(f"  {terminal_safe(note)}" for note in error.notes)
+    lines.extend(f"  {_line(note)}" for note in error.notes)
     if error.hint:
-        lines.append(f"hint: {terminal_safe(error.hint)}")
+        lines.append(f"hint: {_line(error.hint)}")
     return "\n".join(lines)

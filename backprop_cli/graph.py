@@ -46,15 +46,3 @@ class Graph(NamedTuple):
 
     def input_names(self) -> tuple[str, ...]:
         return tuple(self.nodes[i].name or "" for i in self.inputs)
-
-    def with_output(self, node_id: int, output_name: str) -> Graph:
-        """The same program with another output: the nodes after it are dropped."""
-        return Graph(
-            nodes=self.nodes[: node_id + 1],
-            output=node_id,
-            output_name=output_name,
-            source=self.source,
-            needs_grad=self.needs_grad[: node_id + 1],
-            names=self.names,  # names past the output stay known, so bindings of them are ignored
-            params=self.params,
-        )

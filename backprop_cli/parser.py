@@ -14,6 +14,7 @@ from typing import Any
 from . import _tables
 from .errors import InputError
 from .lexer import END, Token
+from .ops import FUNCTIONS
 from .source import Source
 
 _ACTIONS = _tables.ACTIONS
@@ -21,6 +22,7 @@ _GOTO = _tables.GOTO
 _RULES = _tables.RULES
 _ACCEPT = _tables.ACCEPT_STATE
 
+_FUNCTION_NAMES = frozenset(FUNCTIONS)
 _OPERAND_START = frozenset({"NUMBER", "NAME", "LPAR", "MINUS", "PLUS"})
 _BINARY = frozenset({"PLUS", "MINUS", "STAR", "SLASH", "CIRCUMFLEX", "__ANON_0"})
 
@@ -76,7 +78,10 @@ def _syntax_error(source: Source, state: int, token: Token, previous: Token | No
     where = f" after {_describe_token(previous)}" if previous is not None else ""
     hint = None
     kind = token[0]
-    if kind in ("NUMBER", "NAME", "LPAR") and expected & _BINARY:
+    if (kind in ("NUMBER", "NAME") and previous is not None and previous[0] == "NAME"
+            and previous[1] in _FUNCTION_NAMES):
+        hint = f"call a function with parentheses: {previous[1]}({token[1]})"
+    elif kind in ("NUMBER", "NAME", "LPAR") and expected & _BINARY:
         hint = "is an operator missing? Write 2*x, not 2x or 2 x"
     elif kind == "DEF":
         hint = "a def must start its own statement"

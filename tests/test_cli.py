@@ -45,7 +45,9 @@ def test_single_numbers_for_command_substitution() -> None:
     assert run("eval", *EXAMPLE, "--value").out == "-12\n"
     assert run("eval", *EXAMPLE, "--grad", "z").out == "4\n"
     missing = run("eval", *EXAMPLE, "--grad", "w")
-    assert missing.code == 2 and "no input named 'w'" in missing.err
+    assert missing.code == 2 and "no node named 'w'" in missing.err
+    named = run("eval", "q = x + y; f = q * z", "x=-2", "y=5", "z=-4", "--grad", "q")
+    assert named.out == "-4\n"
 
 
 def test_formula_starting_with_minus() -> None:

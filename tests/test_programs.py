@@ -51,7 +51,7 @@ def test_input_read_before_its_default_is_assigned() -> None:
 def test_output_picks_a_named_node() -> None:
     result = evaluate("q = x + y; f = q * z", {"x": -2, "y": 5, "z": -4}, output="q")
     assert result.output == "q" and result.value == 3.0
-    assert result.gradient == {"x": 1.0, "y": 1.0}
+    assert result.gradient == {"x": 1.0, "y": 1.0, "z": 0.0}  # every input, even unused
 
 
 def test_binding_a_computed_name_is_an_error() -> None:

@@ -18,16 +18,31 @@ def rules(op: Op) -> list[tuple[str, str]]:
 def written(op: Op) -> str:
     if op.form == "leaf":
         return ""
-    if op.form == "infix":
-        return op.summary
-    if op.form == "prefix":
+    if op.form in ("infix", "prefix"):
         return op.summary
     return f"{op.name}({', '.join(op.params)})"
 
 
+# What a node's "op" can be besides the table's operations: a user-defined function.
+DEF_ENTRY = {
+    "op": "def",
+    "written": "f(a, b, ...) after def f(p, q, ...) = expr",
+    "summary": "a call of a user-defined function: one gate (block)",
+    "arity": {"min": 0, "max": None},
+    "derivatives": {"each parameter": "by a backward pass over the function's body"},
+    "expansion": "--expand copies the body in",
+    "notes": None,
+}
+
+
+def listed() -> list[Op]:
+    """The operations a node can show ("param" lives only inside function bodies)."""
+    return [op for op in OPERATIONS if op.name != "param"]
+
+
 def ops_json() -> str:
     data: list[dict[str, Any]] = []
-    for op in OPERATIONS:
+    for op in listed():
         data.append({
             "op": op.name,
             "written": written(op),
@@ -37,6 +52,7 @@ def ops_json() -> str:
             "expansion": op.expansion,
             "notes": op.kinks,
         })
+    data.append(DEF_ENTRY)
     return json.dumps(data, indent=2) + "\n"
 
 
@@ -52,11 +68,14 @@ def ops_table() -> Any:
     table.add_column("written", no_wrap=True)
     table.add_column("arity", justify="right", no_wrap=True)
     table.add_column("local derivatives", ratio=2)
-    table.add_column("notes", style="dim", ratio=1)
-    for op in OPERATIONS:
+    table.add_column("notes", style="dim", ratio=1, overflow="fold")
+    for op in listed():
         derivative = Text("\n".join(f"d/d{arg} = {text}" for arg, text in rules(op)))
         notes = op.kinks or (f"one gate; --expand: {op.expansion}" if op.expansion else "")
         if op.form == "leaf":
             notes = op.summary
         table.add_row(op.name, Text(written(op)), op.arity_text(), derivative, Text(notes))
+    table.add_row("def", Text("f(a, ...)"), "any",
+                  Text("by a backward pass over the body"),
+                  Text("a user-defined function: one gate; --expand copies the body in"))
     return table

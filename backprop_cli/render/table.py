@@ -34,10 +34,11 @@ def render(result: Result, options: RenderOptions) -> Table:
     p = options.precision
     graph = result.graph
     records = result.nodes
-    title = Text(f"{result.output} = {number(result.value, p)}", style=OUTPUT_STYLE)
+    output = result.output if len(result.output) <= 60 else result.output[:59] + "…"
+    title = Text(f"{output} = {number(result.value, p)}", style=OUTPUT_STYLE)
     table = Table(
         title=title,
-        caption=Text(f"grad = d {result.output} / d node", style="dim"),
+        caption=Text(f"grad = d {output} / d node", style="dim"),
         box=box.SIMPLE_HEAD,
         title_justify="left",
         caption_justify="left",

@@ -66,7 +66,8 @@ def render(picture: Picture, options: RenderOptions) -> Tree:
                 shown.add(a)
                 children.append((a, child, depth + 1))
         stack.extend(reversed(children))
-    hidden = sum(1 for i in range(root_id + 1) if i not in shown)
+    total = len(graph.nodes)
+    hidden = total - len(shown)
     if hidden:
-        root.add(Text(f"{hidden:,} of {root_id + 1:,} nodes not shown", style="dim"))
+        root.add(Text(f"{hidden:,} of {total:,} nodes not shown", style="dim"))
     return root
