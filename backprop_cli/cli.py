@@ -364,6 +364,142 @@ def _open_out(path: str, *, binary: bool) -> Any:
         raise OutputError(f"cannot write {path}: {error.strerror or error}") from None
 
 
+def _wrt_list(text: str | None) -> list[str] | None:
+    if text is None:
+        return None
+    return [name.strip() for name in text.split(",") if name.strip()]
+
+
+DIFF_EPILOG = """\b
+Examples:
+  backprop diff "(x+y)*z"                          # dz, one line per input
+  backprop diff -f samples/sigmoid.bp --wrt w0
+  backprop diff "x^3 * sin(x)" --bare              # the formula alone, for $(...)
+  backprop diff -f samples/neuron.bp --program     # shared subexpressions named once
+  backprop diff -f samples/neuron.bp --program | backprop eval - --output d_w0 --value
+  backprop diff "sigmoid(w*x + b)" -F latex
+"""
+
+
+@cli.command("diff", cls=FormulaFirstCommand, epilog=DIFF_EPILOG)
+@program_options
+@click.option("--wrt", metavar="NAMES", help="Differentiate by these inputs only (x,y).")
+@click.option("-F", "--format", "fmt", default="plain", show_default=True,
+              type=click.Choice(["plain", "json", "latex"]), help="Output format.")
+@click.option("--bare", is_flag=True, help="Print the formula alone (one input only).")
+@click.option("--program", "as_program", is_flag=True,
+              help="Print a straight-line program: the program itself, shared subexpressions "
+                   "as temporaries (_t1 = ...), then d_NAME = ... for each input; "
+                   "backprop eval reads it (--output d_NAME).")
+@click.pass_context
+def diff_command(ctx: click.Context, wrt: str | None, fmt: str, bare: bool, as_program: bool,
+                 **program: Any) -> None:
+    """Derivatives of PROGRAM's output as formulas, by symbolic reverse mode.
+
+    The backward pass runs over expressions instead of numbers, then simplifies them.
+    The formulas are in backprop's own language: backprop eval reads them back.
+    """
+    from .derivatives import choose_inputs, symbolic_gradient
+    from .render import derivatives as out
+
+    graph, _values, given = load_program(ctx, ProgramSpec(**program))
+    if given:
+        raise click.UsageError("diff works on the formula alone: it takes no NAME=VALUE "
+                               "bindings (use eval, check or hessian for a point)", ctx=ctx)
+    names = choose_inputs(graph, _wrt_list(wrt))
+    if bare and len(names) != 1:
+        raise click.UsageError(
+            f"--bare prints one formula: pick one input with --wrt (inputs: "
+            f"{', '.join(names[:12])})", ctx=ctx)
+    gradient = symbolic_gradient(graph, names)
+    output = graph.output_name
+    if as_program:
+        taken = set(graph.names) | {graph.nodes[i].op.name for i in range(len(graph.nodes))}
+        statements = out.diff_program(gradient, taken)
+        if fmt == "json":
+            write(out.diff_json(output, gradient, statements))
+        else:
+            # the program itself first: its inputs, their defaults and its names stay defined
+            source = graph.source.text.rstrip("\n")
+            write(f"{source}\n# derivatives of {output[:60]}\n")
+            write("".join(f"{name} = {formula}\n" for name, formula in statements))
+        return
+    if bare:
+        from .formula import to_latex, to_text
+
+        expr = next(iter(gradient.derivatives.values()))
+        write((to_latex(expr) if fmt == "latex" else to_text(expr)) + "\n")
+        return
+    if fmt == "json":
+        write(out.diff_json(output, gradient, None))
+    elif fmt == "latex":
+        write(out.diff_latex(output, gradient))
+    else:
+        write(out.diff_plain(output, gradient))
+
+
+@cli.command("check", cls=FormulaFirstCommand, epilog="""\b
+Examples:
+  backprop check -f samples/neuron.bp
+  backprop check "abs(x) * y" x=0 y=2          # a kink is reported, not failed
+  backprop check "x^y" x=2 y=3 --tol 1e-8 -F json
+""")
+@program_options
+@click.option("--tol", default=1e-6, show_default=True, type=click.FloatRange(0, min_open=True),
+              help="An input passes when its absolute or relative error is at most this.")
+@click.option("-F", "--format", "fmt", default="table", show_default=True,
+              type=click.Choice(["table", "json"]), help="Output format.")
+@click.pass_context
+def check_command(ctx: click.Context, tol: float, fmt: str, **program: Any) -> None:
+    """Check PROGRAM's backprop gradients against central finite differences.
+
+    Exit status 1 when an input fails (a kink, where the function has no derivative,
+    is reported as such and does not fail).
+    """
+    from .api import bind_inputs
+    from .derivatives import gradient_check
+    from .render import derivatives as out
+
+    graph, values, _ = load_program(ctx, ProgramSpec(**program))
+    rows = gradient_check(graph, bind_inputs(graph, values), tol)
+    if fmt == "json":
+        write(out.check_json(rows, tol, graph.output_name))
+    else:
+        print_rich(out.check_table(rows, tol, graph.output_name))
+    if any(row.status == "FAIL" for row in rows):
+        ctx.exit(1)
+
+
+@cli.command("hessian", cls=FormulaFirstCommand, epilog="""\b
+Examples:
+  backprop hessian "(x+y)*z" x=1 y=3 z=-3
+  backprop hessian -f samples/neuron.bp -F json
+""")
+@program_options
+@click.option("-F", "--format", "fmt", default="table", show_default=True,
+              type=click.Choice(["table", "json"]), help="Output format.")
+@click.option("-p", "--precision", default=6, show_default=True, type=click.IntRange(1, 17),
+              help="Significant digits in the table.")
+@click.pass_context
+def hessian_command(ctx: click.Context, fmt: str, precision: int, **program: Any) -> None:
+    """The matrix of second derivatives of PROGRAM's output at a point.
+
+    Exact, not finite differences: forward-mode dual numbers run through the backward
+    pass, one column per input.
+    """
+    from .api import bind_inputs
+    from .derivatives import hessian
+    from .render import derivatives as out
+
+    graph, values, _ = load_program(ctx, ProgramSpec(**program))
+    matrix = hessian(graph, bind_inputs(graph, values))
+    names = list(graph.input_names())
+    if fmt == "json":
+        write(out.hessian_json(names, matrix, graph.output_name))
+    else:
+        print_rich(out.hessian_table(names, matrix, graph.output_name, precision))
+
+
 @cli.command("ops")
 @click.option("-F", "--format", "fmt", default="table", show_default=True,
               type=click.Choice(["table", "json"]), help="Output format.")

@@ -86,29 +86,35 @@ def to_texts(roots: Sequence[Expr]) -> list[str]:
 
 def to_program(roots: Sequence[Expr], root_names: Sequence[str],
                taken: set[str]) -> list[tuple[str, str]]:
-    """``(name, formula)`` statements: shared subexpressions first, then the roots."""
-    uses: dict[int, int] = {}
+    """``(name, formula)`` statements: shared subexpressions first, then the roots.
+
+    One pass in topological order: a subexpression used twice or more is printed once,
+    as a temporary, and by its name wherever it is used.
+    """
     order = _reachable(roots)
+    uses: dict[int, int] = {}
     for e in order:
         for a in e.args:
             uses[a.id] = uses.get(a.id, 0) + 1
-    names: dict[int, str] = {}
+    root_ids = {r.id for r in roots}
+    printed: dict[int, tuple[str, int]] = {}
     statements: list[tuple[str, str]] = []
     counter = 0
-    root_ids = {r.id for r in roots}
     for e in order:
-        if not e.args or uses.get(e.id, 0) < 2 or e.id in root_ids:
+        if not e.args:
+            printed[e.id] = _text_leaf(e)
             continue
-        counter += 1
-        name = f"_t{counter}"
-        while name in taken:
+        text = _text_node(e, [printed[a.id] for a in e.args])
+        if uses.get(e.id, 0) >= 2 and e.id not in root_ids:
             counter += 1
+            while f"_t{counter}" in taken:
+                counter += 1
             name = f"_t{counter}"
-        text = _print([e], _text_leaf, _text_node, names)[0]
-        names[e.id] = name
-        statements.append((name, text))
-    for root, name in zip(root_names, roots):
-        statements.append((root, _print([name], _text_leaf, _text_node, names)[0]))
+            statements.append((name, text[0]))
+            printed[e.id] = (name, ATOM)
+        else:
+            printed[e.id] = text
+    statements.extend((name, printed[root.id][0]) for name, root in zip(root_names, roots))
     return statements
 
 
