@@ -500,6 +500,81 @@ def hessian_command(ctx: click.Context, fmt: str, precision: int, **program: Any
         print_rich(out.hessian_table(names, matrix, graph.output_name, precision))
 
 
+DESCEND_EPILOG = """\b
+Examples:
+  backprop descend -f samples/bowl.bp
+  backprop descend -f samples/rosenbrock.bp --optimizer adam --lr 0.02 --steps 5000
+  backprop descend -f samples/linefit.bp --wrt w,b --trace fit.csv --chart
+  backprop descend "-(x - 2)^2" x=0 --maximize -F json
+"""
+
+
+@cli.command("descend", cls=FormulaFirstCommand, epilog=DESCEND_EPILOG)
+@program_options
+@click.option("--wrt", metavar="NAMES", help="Move only these inputs (x,y); default: every input.")
+@click.option("--lr", default=0.1, show_default=True, type=click.FloatRange(0, min_open=True),
+              help="Learning rate.")
+@click.option("--steps", default=1000, show_default=True, type=click.IntRange(0),
+              help="Stop after this many steps.")
+@click.option("--tol", default=1e-8, show_default=True, type=click.FloatRange(0),
+              help="Stop once the gradient's norm is below this.")
+@click.option("--optimizer", default="sgd", show_default=True,
+              type=click.Choice(["sgd", "momentum", "adam"]),
+              help="Plain gradient descent, SGD with momentum, or Adam (as in PyTorch).")
+@click.option("--momentum", default=0.9, show_default=True, type=click.FloatRange(0, 1),
+              help="Momentum factor (--optimizer momentum).")
+@click.option("--nesterov", is_flag=True, help="Nesterov momentum (--optimizer momentum).")
+@click.option("--betas", default="0.9,0.999", show_default=True, metavar="B1,B2",
+              help="Adam's decay rates of the gradient's mean and square.")
+@click.option("--eps", default=1e-8, show_default=True, type=click.FloatRange(0),
+              help="Adam's term added to the denominator.")
+@click.option("--maximize", is_flag=True, help="Climb the output instead of descending it.")
+@click.option("--trace", metavar="FILE",
+              help="Write one CSV row per step: step, output, each moving input, grad_norm.")
+@click.option("--chart", is_flag=True, help="Draw the output per step in the terminal.")
+@click.option("-F", "--format", "fmt", default="table", show_default=True,
+              type=click.Choice(["table", "json"]), help="Output format.")
+@click.pass_context
+def descend_command(ctx: click.Context, wrt: str | None, lr: float, steps: int, tol: float,
+                    optimizer: str, momentum: float, nesterov: bool, betas: str, eps: float,
+                    maximize: bool, trace: str | None, chart: bool, fmt: str,
+                    **program: Any) -> None:
+    """Minimise PROGRAM's output by gradient descent (or maximise it).
+
+    The bindings are the starting point; only the --wrt inputs move, so data written as
+    inputs can stay fixed while weights learn. Stops after --steps steps or once the
+    gradient's norm is below --tol, and says which.
+    """
+    from .api import bind_inputs
+    from .derivatives import choose_inputs
+    from .descend import Settings, descend
+    from .render import descent as out
+
+    try:
+        beta1, beta2 = (float(b) for b in betas.split(","))
+    except ValueError:
+        raise click.BadParameter("write two numbers: 0.9,0.999", ctx=ctx,
+                                 param_hint="'--betas'") from None
+    graph, values, _ = load_program(ctx, ProgramSpec(**program))
+    names = choose_inputs(graph, _wrt_list(wrt))
+    point = bind_inputs(graph, values)
+    ids = {graph.nodes[i].name: i for i in graph.inputs}
+    moving = [ids[name] for name in names]
+    settings = Settings(lr=lr, steps=steps, tol=tol, optimizer=optimizer, momentum=momentum,
+                        nesterov=nesterov, beta1=beta1, beta2=beta2, eps=eps,
+                        maximize=maximize)
+    history: list[float] = []
+    with out.Recorder(trace, names, steps, show_progress=fmt == "table") as recorder:
+        outcome = descend(graph, point, moving, settings, on_step=recorder.record)
+        history = recorder.history
+    if fmt == "json":
+        write(out.descent_json(outcome, graph.output_name, settings))
+    else:
+        print_rich(out.descent_table(outcome, graph.output_name, settings))
+    if chart:
+        write(out.chart(history, graph.output_name) + "\n")
+
+
 @cli.command("ops")
 @click.option("-F", "--format", "fmt", default="table", show_default=True,
               type=click.Choice(["table", "json"]), help="Output format.")

@@ -1,0 +1,170 @@
+"""The training loop: forward, backward, step; repeated until a stop criterion is met.
+
+The graph is built once; every step reruns only the two passes over it and moves the
+chosen inputs by the optimizer's rule. Optimizers follow PyTorch's definitions and
+parameter names (``torch.optim.SGD`` with and without momentum, ``torch.optim.Adam``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from typing import NamedTuple
+
+from .engine import backward, evaluate_graph, forward
+from .errors import EvaluationError
+from .graph import Graph
+from .numbers import format_number
+
+
+class Settings(NamedTuple):
+    lr: float = 0.1
+    steps: int = 1000
+    tol: float = 1e-8
+    optimizer: str = "sgd"
+    momentum: float = 0.9
+    nesterov: bool = False
+    beta1: float = 0.9
+    beta2: float = 0.999
+    eps: float = 1e-8
+    maximize: bool = False
+
+
+class Step(NamedTuple):
+    """The state before a step: output, moving inputs and the gradient norm there."""
+
+    step: int
+    output: float
+    params: tuple[float, ...]
+    grad_norm: float
+
+
+class Outcome(NamedTuple):
+    names: tuple[str, ...]
+    start: tuple[float, ...]
+    final: tuple[float, ...]
+    final_grad: tuple[float, ...]
+    start_output: float
+    final_output: float
+    steps: int
+    reason: str  # "converged" or "steps"
+
+
+class SGD:
+    """``p -= lr * g``; with momentum ``b = mu*b + g`` (Nesterov: ``g + mu*b``)."""
+
+    def __init__(self, size: int, settings: Settings, momentum: float) -> None:
+        self.lr = settings.lr
+        self.momentum = momentum
+        self.nesterov = settings.nesterov
+        self.buffer = [0.0] * size
+        self.first = True
+
+    def step(self, params: list[float], grads: Sequence[float]) -> None:
+        lr, mu = self.lr, self.momentum
+        if mu == 0.0:
+            for k, g in enumerate(grads):
+                params[k] -= lr * g
+            return
+        buffer = self.buffer
+        for k, g in enumerate(grads):
+            b = g if self.first else mu * buffer[k] + g
+            buffer[k] = b
+            params[k] -= lr * (g + mu * b if self.nesterov else b)
+        self.first = False
+
+
+class Adam:
+    """Adam with bias correction, as in ``torch.optim.Adam``."""
+
+    def __init__(self, size: int, settings: Settings) -> None:
+        self.s = settings
+        self.m = [0.0] * size
+        self.v = [0.0] * size
+        self.t = 0
+
+    def step(self, params: list[float], grads: Sequence[float]) -> None:
+        s = self.s
+        self.t += 1
+        c1 = 1.0 - s.beta1 ** self.t
+        c2 = 1.0 - s.beta2 ** self.t
+        m, v = self.m, self.v
+        for k, g in enumerate(grads):
+            m[k] = s.beta1 * m[k] + (1.0 - s.beta1) * g
+            v[k] = s.beta2 * v[k] + (1.0 - s.beta2) * g * g
+            params[k] -= s.lr * (m[k] / c1) / (math.sqrt(v[k] / c2) + s.eps)
+
+
+OPTIMIZERS = ("sgd", "momentum", "adam")
+
+
+def make_optimizer(size: int, settings: Settings) -> SGD | Adam:
+    if settings.optimizer == "adam":
+        return Adam(size, settings)
+    return SGD(size, settings, settings.momentum if settings.optimizer == "momentum" else 0.0)
+
+
+def descend(
+    graph: Graph,
+    point: Mapping[int, float],
+    moving: Sequence[int],
+    settings: Settings,
+    on_step: Callable[[Step], None] | None = None,
+) -> Outcome:
+    """Run the loop from ``point``, moving the input nodes ``moving``."""
+    evaluate_graph(graph, point)  # a bad start point gets the usual error, with its reason
+    leaves = dict(point)
+    params = [leaves[i] for i in moving]
+    start = tuple(params)
+    optimizer = make_optimizer(len(moving), settings)
+    sign = -1.0 if settings.maximize else 1.0
+    out = graph.output
+    tol = settings.tol
+    last_good: Step | None = None
+    start_output = math.nan
+    step = 0
+    while True:
+        for i, p in zip(moving, params):
+            leaves[i] = p
+        values = forward(graph, leaves)
+        grads = backward(graph, values)
+        moving_grads = [grads[i] for i in moving]
+        output = values[out]
+        norm = math.sqrt(math.fsum(g * g for g in moving_grads)) if moving_grads else 0.0
+        if not (math.isfinite(output) and math.isfinite(norm)):
+            raise _diverged(graph, settings, step, last_good, output)
+        if step == 0:
+            start_output = output
+        state = Step(step, output, tuple(params), norm)
+        last_good = state
+        if on_step is not None:
+            on_step(state)
+        if norm < tol:
+            reason = "converged"
+            break
+        if step >= settings.steps:
+            reason = "steps"
+            break
+        optimizer.step(params, [sign * g for g in moving_grads])
+        step += 1
+    return Outcome(
+        names=tuple(graph.nodes[i].name or "" for i in moving),
+        start=start,
+        final=tuple(params),
+        final_grad=tuple(moving_grads),
+        start_output=start_output,
+        final_output=output,
+        steps=step,
+        reason=reason,
+    )
+
+
+def _diverged(graph: Graph, settings: Settings, step: int, last: Step | None,
+              output: float) -> EvaluationError:
+    where = (f"the last finite step was {last.step} (output {format_number(last.output)})"
+             if last is not None else "the start point is not finite")
+    return EvaluationError(
+        f"the descent diverged at step {step}: the output or its gradient is not finite "
+        f"({format_number(output)}); {where}",
+        hint=f"try a smaller learning rate, such as --lr {settings.lr / 10:g}",
+    )

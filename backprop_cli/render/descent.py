@@ -1,0 +1,128 @@
+"""Output of ``descend``: progress on stderr, a trace file, the result, a chart."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from ..descend import Outcome, Settings, Step
+from ..errors import OutputError
+from ..numbers import format_number, json_number
+
+REASONS = {
+    "converged": "the gradient's norm fell below --tol",
+    "steps": "it took the --steps steps asked for",
+}
+HISTORY_LIMIT = 2000  # points kept for the chart (every k-th step of a long run)
+
+
+class Recorder:
+    """Receives every step: writes the trace, keeps a thinned history, drives the bar."""
+
+    def __init__(self, trace: str | None, names: Sequence[str], steps: int,
+                 show_progress: bool) -> None:
+        self.names = list(names)
+        self.steps = steps
+        self.history: list[float] = []
+        self._every = 1
+        self._trace_path = trace
+        self._file: Any = None
+        self._writer: Any = None
+        self._progress: Any = None
+        self._task: Any = None
+        self._show = show_progress and sys.stderr.isatty()
+
+    def __enter__(self) -> Recorder:
+        if self._trace_path is not None:
+            try:
+                self._file = open(self._trace_path, "w", newline="", encoding="utf-8")
+            except OSError as error:
+                raise OutputError(
+                    f"cannot write {self._trace_path}: {error.strerror or error}") from None
+            self._writer = csv.writer(self._file, lineterminator="\n")
+            self._writer.writerow(["step", "output", *self.names, "grad_norm"])
+        if self._show:
+            from rich.console import Console
+            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self._progress = Progress(
+                TextColumn("step {task.completed:>7,.0f}"), BarColumn(),
+                TextColumn("output {task.fields[output]}  |grad| {task.fields[norm]}"),
+                TimeElapsedColumn(), console=Console(stderr=True), transient=True,
+            )
+            self._progress.start()
+            self._task = self._progress.add_task("descend", total=self.steps or 1,
+                                                 output="", norm="")
+        return self
+
+    def record(self, state: Step) -> None:
+        if self._writer is not None:
+            self._writer.writerow([state.step, repr(state.output),
+                                   *map(repr, state.params), repr(state.grad_norm)])
+        if state.step % self._every == 0:
+            self.history.append(state.output)
+            if len(self.history) >= 2 * HISTORY_LIMIT:
+                self.history = self.history[::2]
+                self._every *= 2
+        if self._progress is not None and (state.step % 50 == 0):
+            self._progress.update(self._task, completed=state.step,
+                                  output=f"{state.output:.6g}", norm=f"{state.grad_norm:.3g}")
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+        if self._file is not None:
+            self._file.close()
+
+
+def descent_table(outcome: Outcome, output: str, settings: Settings) -> Any:
+    from rich import box
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    verb = "maximised" if settings.maximize else "minimised"
+    title = Text(f"{output[:60]} {verb}: {outcome.start_output:.6g} -> "
+                 f"{outcome.final_output:.6g}", style="bold yellow")
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
+    table.add_column("input", style="cyan")
+    table.add_column("start", justify="right")
+    table.add_column("final", justify="right", style="green")
+    table.add_column("final grad", justify="right", style="red")
+    for name, a, b, g in zip(outcome.names, outcome.start, outcome.final, outcome.final_grad):
+        table.add_row(name, f"{a:.8g}", f"{b:.8g}", f"{g:.3g}")
+    summary = Text(f"{outcome.steps:,} steps of {settings.optimizer} (lr {settings.lr:g}); "
+                   f"stopped because {REASONS[outcome.reason]}", style="dim")
+    return Group(table, summary)
+
+
+def descent_json(outcome: Outcome, output: str, settings: Settings) -> str:
+    data = {
+        "output": output,
+        "start_value": json_number(outcome.start_output),
+        "value": json_number(outcome.final_output),
+        "steps": outcome.steps,
+        "stopped": outcome.reason,
+        "optimizer": settings.optimizer,
+        "lr": settings.lr,
+        "maximize": settings.maximize,
+        "inputs": {
+            name: {"start": json_number(a), "final": json_number(b), "grad": json_number(g)}
+            for name, a, b, g in zip(outcome.names, outcome.start, outcome.final,
+                                     outcome.final_grad)
+        },
+    }
+    return json.dumps(data, indent=2) + "\n"
+
+
+def chart(history: Sequence[float], output: str) -> str:
+    """The output per step, drawn with uniplot."""
+    from uniplot import plot_to_string
+
+    if len(history) < 2:
+        return f"(one step: {output} = {format_number(history[0]) if history else '?'})"
+    return plot_to_string(list(history), title=f"{output[:50]} per step", width=60, height=12,
+                          color=False, lines=True)
