@@ -43,11 +43,17 @@ def parse_program(
     max_nodes: int = DEFAULT_MAX_NODES,
     max_bytes: int = DEFAULT_MAX_BYTES,
     allow_nonfinite: bool = False,
+    inline_functions: bool = False,
 ) -> Graph:
-    """Parse a program into its graph; ``output`` picks a named node as the output."""
+    """Parse a program into its graph; ``output`` picks a named node as the output.
+
+    ``inline_functions`` copies user functions in at their calls (same gradients, no
+    block gates): what a loop that reruns the passes many times wants.
+    """
     source = Source(text, origin)
     return build_graph(source, expand=expand, max_nodes=max_nodes, max_bytes=max_bytes,
-                       output=output, allow_nonfinite=allow_nonfinite)
+                       output=output, allow_nonfinite=allow_nonfinite,
+                       inline_functions=inline_functions)
 
 
 def name_list(names: list[str], limit: int = 12) -> str:

@@ -49,9 +49,12 @@ class GraphBuilder:
         max_nodes: int = DEFAULT_MAX_NODES,
         body_params: tuple[str, ...] | None = None,
         allow_nonfinite: bool = False,
+        inline_functions: bool = False,
     ) -> None:
         self.source = source
         self.allow_nonfinite = allow_nonfinite
+        # copy user functions in at their calls (the training loop's fast path)
+        self.inline_functions = inline_functions
         self.expand = expand
         self.max_nodes = max_nodes
         self.total_nodes = 0
@@ -192,7 +195,7 @@ class GraphBuilder:
                     f"of {self.max_nodes:,}", source=self.source, start=start, end=end,
                     hint="raise the limit with --max-nodes",
                 )
-            if self.expand and self.scope is None:
+            if (self.expand or self.inline_functions) and self.scope is None:
                 return self._inline(block.body, args, start, end)
             if self.scope is None and block.flat_body is None:
                 block.flat_body = flatten(block, self.max_nodes)
@@ -455,6 +458,7 @@ def build_graph(
     max_bytes: int = DEFAULT_MAX_BYTES,
     output: str | None = None,
     allow_nonfinite: bool = False,
+    inline_functions: bool = False,
 ) -> Graph:
     """Parse a program and build its graph; the output is its last statement or ``output``."""
     size = len(source.text.encode("utf-8")) if not source.text.isascii() else len(source.text)
@@ -470,7 +474,7 @@ def build_graph(
             hint='write an expression, such as "(x + y) * z"',
         )
     builder = GraphBuilder(source, expand=expand, max_nodes=max_nodes,
-                           allow_nonfinite=allow_nonfinite)
+                           allow_nonfinite=allow_nonfinite, inline_functions=inline_functions)
     with paused_gc():
         parse(source, tokenize(source), builder)
         return builder.finish(output)

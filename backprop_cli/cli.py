@@ -188,7 +188,8 @@ def program_options(command: Any) -> Any:
     return command
 
 
-def load_program(ctx: click.Context, spec: ProgramSpec) -> tuple[Any, dict[str, float], bool]:
+def load_program(ctx: click.Context, spec: ProgramSpec,
+                 inline_functions: bool = False) -> tuple[Any, dict[str, float], bool]:
     """The graph, the values bound on the command line, and whether any were given."""
     from .api import parse_program
 
@@ -205,7 +206,8 @@ def load_program(ctx: click.Context, spec: ProgramSpec) -> tuple[Any, dict[str, 
     values = collect_values(ctx, args, spec.values_file, spec.max_bytes)
     text, origin = read_program(program, spec.file, spec.max_bytes)
     graph = parse_program(text, origin=origin, output=spec.output, expand=spec.expand,
-                          max_nodes=spec.max_nodes, max_bytes=spec.max_bytes)
+                          max_nodes=spec.max_nodes, max_bytes=spec.max_bytes,
+                          inline_functions=inline_functions)
     return graph, values, bool(args) or spec.values_file is not None
 
 
@@ -555,7 +557,7 @@ def descend_command(ctx: click.Context, wrt: str | None, lr: float, steps: int, 
     except ValueError:
         raise click.BadParameter("write two numbers: 0.9,0.999", ctx=ctx,
                                  param_hint="'--betas'") from None
-    graph, values, _ = load_program(ctx, ProgramSpec(**program))
+    graph, values, _ = load_program(ctx, ProgramSpec(**program), inline_functions=True)
     names = choose_inputs(graph, _wrt_list(wrt))
     point = bind_inputs(graph, values)
     ids = {graph.nodes[i].name: i for i in graph.inputs}

@@ -130,7 +130,7 @@ def descend(
         grads = backward(graph, values)
         moving_grads = [grads[i] for i in moving]
         output = values[out]
-        norm = math.sqrt(math.fsum(g * g for g in moving_grads)) if moving_grads else 0.0
+        norm = math.hypot(*moving_grads)
         if not (math.isfinite(output) and math.isfinite(norm)):
             raise _diverged(graph, settings, step, last_good, output)
         if step == 0:
@@ -145,7 +145,7 @@ def descend(
         if step >= settings.steps:
             reason = "steps"
             break
-        optimizer.step(params, [sign * g for g in moving_grads])
+        optimizer.step(params, [-g for g in moving_grads] if sign < 0 else moving_grads)
         step += 1
     return Outcome(
         names=tuple(graph.nodes[i].name or "" for i in moving),
