@@ -16,7 +16,14 @@ import click
 from . import __version__
 from .bindings import parse_binding, parse_values_file
 from .builder import DEFAULT_MAX_BYTES, DEFAULT_MAX_NODES
-from .errors import BackpropError, ExitStatus, InputError, OutputError, format_error
+from .errors import (
+    BackpropError,
+    EvaluationError,
+    ExitStatus,
+    InputError,
+    OutputError,
+    format_error,
+)
 from .source import terminal_safe
 
 EVAL_EPILOG = """\b
@@ -213,9 +220,17 @@ def load_program(ctx: click.Context, spec: ProgramSpec,
 
 @cli.command("eval", cls=FormulaFirstCommand, epilog=EVAL_EPILOG)
 @program_options
-@click.option("-F", "--format", "fmt", default="table", show_default=True,
-              type=click.Choice(["table", "json", "csv", "plain"]),
-              help="Output format.")
+@click.option("-F", "--format", "fmt", default=None,
+              type=click.Choice(["table", "json", "csv", "plain", "jsonl"]),
+              help="Output format: table (default), json, csv, plain; with --at or --sweep, "
+                   "csv (default) or jsonl.")
+@click.option("--at", "at", metavar="FILE",
+              help="Evaluate at every row of FILE ('-' for stdin): CSV with a header of input "
+                   "names, or JSON Lines (.jsonl). One output row per point.")
+@click.option("--sweep", "sweeps", metavar="NAME=START:STOP:COUNT", multiple=True,
+              help="Evaluate along a range (x=-5:5:101); several sweeps make a grid.")
+@click.option("--chunk-rows", default=65_536, show_default=True, type=click.IntRange(1),
+              help="Rows evaluated together with --at or --sweep.")
 @click.option("--value", "only_value", is_flag=True,
               help="Print only the output's value (for $(...)).")
 @click.option("--grad", "only_grad", metavar="NAME",
@@ -227,7 +242,8 @@ def load_program(ctx: click.Context, spec: ProgramSpec,
 @click.option("--max-rows", default=1000, show_default=True, type=click.IntRange(0),
               help="Rows in the table before the middle is elided (0: all).")
 @click.pass_context
-def eval_command(ctx: click.Context, fmt: str, only_value: bool, only_grad: str | None,
+def eval_command(ctx: click.Context, fmt: str | None, at: str | None, sweeps: tuple[str, ...],
+                 chunk_rows: int, only_value: bool, only_grad: str | None,
                  allow_nonfinite: bool, precision: int, max_rows: int, **program: Any) -> None:
     """Evaluate PROGRAM at a point: every node's value and gradient.
 
@@ -240,6 +256,19 @@ def eval_command(ctx: click.Context, fmt: str, only_value: bool, only_grad: str 
 
     if only_value and only_grad:
         raise click.UsageError("--value and --grad cannot be used together", ctx=ctx)
+    if at is not None or sweeps:
+        if only_value or only_grad:
+            raise click.UsageError("--value and --grad are for one point, not --at or --sweep",
+                                   ctx=ctx)
+        if fmt not in (None, "csv", "json", "jsonl"):
+            raise click.UsageError(f"--format {fmt} is for one point; with --at or --sweep "
+                                   "use csv or jsonl", ctx=ctx)
+        evaluate_many(ctx, ProgramSpec(**program), at, sweeps, fmt or "csv", chunk_rows,
+                      allow_nonfinite)
+        return
+    fmt = fmt or "table"
+    if fmt == "jsonl":
+        raise click.UsageError("--format jsonl is for --at or --sweep", ctx=ctx)
     graph, values, _ = load_program(ctx, ProgramSpec(**program))
     bound = bind_inputs(graph, values)
     result = Result(evaluate_graph(graph, bound, allow_nonfinite=allow_nonfinite))
@@ -261,6 +290,55 @@ def eval_command(ctx: click.Context, fmt: str, only_value: bool, only_grad: str 
         write(format_number(result.evaluation.grads[node]) + "\n")
         return
     emit(result, fmt, precision=precision, max_rows=max_rows)
+
+
+def evaluate_many(ctx: click.Context, spec: ProgramSpec, at: str | None,
+                  sweep_texts: tuple[str, ...], fmt: str, chunk_rows: int,
+                  allow_nonfinite: bool) -> None:
+    """Batch mode: one row per point, streamed a chunk at a time."""
+    from .api import bind_inputs
+    from .batch import evaluate_chunks, parse_sweep, read_csv, read_jsonl, sweep_chunks
+    from .render.rows import csv_chunks, jsonl_chunks
+
+    if at is not None and sweep_texts:
+        raise click.UsageError("use --at or --sweep, not both", ctx=ctx)
+    reads_stdin = spec.file == "-" or (spec.file is None and spec.arguments[:1] == ("-",))
+    if at == "-" and reads_stdin:
+        raise click.UsageError("the program and --at cannot both come from stdin", ctx=ctx)
+    graph, values, _ = load_program(ctx, spec)
+    if sweep_texts:
+        try:
+            sweeps = [parse_sweep(text) for text in sweep_texts]
+        except ValueError as error:
+            raise click.BadParameter(str(error), ctx=ctx, param_hint="'--sweep'") from None
+        columns = [s.name for s in sweeps]
+        chunks = sweep_chunks(sweeps, chunk_rows)
+        origin = "--sweep"
+    else:
+        origin = "<stdin>" if at == "-" else str(at)
+        try:
+            stream = sys.stdin.buffer if at == "-" else open(at, "rb")  # noqa: SIM115
+        except OSError as error:
+            raise InputError(f"cannot read {at}: {error.strerror or error}") from None
+        reader = read_jsonl if str(at).endswith((".jsonl", ".ndjson")) else read_csv
+        columns, chunks = reader(stream, origin, chunk_rows)
+    inputs = graph.input_names()
+    for name in columns:
+        if name in values:
+            raise InputError(f"{name} is given both by {origin} and on the command line")
+        if name not in inputs:
+            from .builder import suggest
+
+            raise InputError(f"{origin}: {name} is not an input of the program",
+                             hint=suggest(name, inputs) or f"its inputs are {', '.join(inputs)}")
+    fixed = bind_inputs(graph, {**values, **{name: 0.0 for name in columns}})
+    evaluated = evaluate_chunks(graph, fixed, chunks, allow_nonfinite=allow_nonfinite,
+                                origin=origin)
+    writer = jsonl_chunks if fmt in ("json", "jsonl") else csv_chunks
+    out = sys.stdout.buffer
+    for block in writer(list(inputs), evaluated):
+        out.write(block)
+    out.flush()
 
 
 GRAPH_EPILOG = """\b
@@ -575,6 +653,70 @@ def descend_command(ctx: click.Context, wrt: str | None, lr: float, steps: int, 
         print_rich(out.descent_table(outcome, graph.output_name, settings))
     if chart:
         write(out.chart(history, graph.output_name) + "\n")
+
+
+PLOT_EPILOG = """\b
+Examples:
+  backprop plot "sigmoid(x)" --sweep x=-6:6:201
+  backprop plot "tanh(w*x + b)" --sweep x=-3:3:301 w=2 b=0.5 -o docs/tanh.png
+  backprop plot -f samples/sigmoid.bp --sweep w0=-4:4:201 -o neuron-w0.svg
+"""
+
+
+@cli.command("plot", cls=FormulaFirstCommand, epilog=PLOT_EPILOG)
+@program_options
+@click.option("--sweep", "sweep", metavar="NAME=START:STOP:COUNT", required=True,
+              help="The input to sweep along (x=-5:5:201).")
+@click.option("-o", "--out", "out", metavar="FILE",
+              help="Draw to FILE (.png, .svg or .pdf, with Matplotlib) instead of the terminal.")
+@click.option("--allow-nonfinite", is_flag=True,
+              help="Draw the points where the value or gradient is finite; skip the others.")
+@click.pass_context
+def plot_command(ctx: click.Context, sweep: str, out: str | None, allow_nonfinite: bool,
+                 **program: Any) -> None:
+    """Plot PROGRAM's output and its derivative along one swept input.
+
+    The other inputs take their values from the bindings or the program.
+    """
+    import numpy as np
+
+    from .api import bind_inputs
+    from .batch import evaluate_chunks, parse_sweep, sweep_chunks
+    from .render import plot
+
+    try:
+        axis = parse_sweep(sweep)
+    except ValueError as error:
+        raise click.BadParameter(str(error), ctx=ctx, param_hint="'--sweep'") from None
+    if axis.count < 2:
+        raise click.BadParameter("a plot needs at least 2 points", ctx=ctx,
+                                 param_hint="'--sweep'")
+    graph, values, _ = load_program(ctx, ProgramSpec(**program))
+    names = graph.input_names()
+    if axis.name not in names:
+        from .builder import suggest
+
+        raise InputError(f"--sweep {axis.name}: the program has no input named '{axis.name}'",
+                         hint=suggest(axis.name, names) or f"its inputs are {', '.join(names)}")
+    if axis.name in values:
+        raise InputError(f"{axis.name} is both swept and bound on the command line")
+    fixed = bind_inputs(graph, {**values, axis.name: 0.0})
+    (rows,) = list(evaluate_chunks(graph, fixed, sweep_chunks([axis], axis.count),
+                                   allow_nonfinite=allow_nonfinite, origin="--sweep"))
+    k = names.index(axis.name)
+    xs, ys, ds = rows.inputs[k], rows.value, rows.grads[k]
+    keep = np.isfinite(ys) & np.isfinite(ds)
+    xs, ys, ds = xs[keep], ys[keep], ds[keep]
+    if len(xs) < 2:
+        raise EvaluationError("fewer than 2 points of the sweep are finite: nothing to draw")
+    output = graph.output_name
+    if out is None:
+        color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+        write(plot.terminal(xs, ys, ds, output, axis.name, color) + "\n")
+        return
+    others = [(graph.nodes[i].name or "", fixed[i]) for i in graph.inputs
+              if graph.nodes[i].name != axis.name]
+    plot.to_file(out, xs, ys, ds, output, axis.name, others)
 
 
 @cli.command("ops")

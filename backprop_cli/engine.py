@@ -58,9 +58,10 @@ def backward(graph: Graph, values: Sequence[Any], xp: Any = scalar_math) -> list
     needs = graph.needs_grad
     grads: list[Any] = [0.0] * len(nodes)
     grads[graph.output] = 1.0
+    batched = getattr(xp, "batched", False)  # arrays of points: no zero test on a whole array
     for i in range(graph.output, -1, -1):
         g = grads[i]
-        if g == 0.0:
+        if (g.__class__ is float or not batched) and g == 0.0:
             continue
         op, args = nodes[i][0], nodes[i][1]
         if not args:

@@ -1,0 +1,263 @@
+"""Many points at once: the same graph evaluated over NumPy arrays, a chunk of rows at a time.
+
+Points come from a CSV file (a header of input names), JSON Lines, or sweeps over
+ranges (a grid). Each chunk is one forward and one backward pass with ``array_math``,
+from the same table of rules as a single point; memory stays flat however many rows
+come in. A non-finite number at some row is an error naming the first such row, found
+again with the scalar engine so the message names the node and the reason exactly.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import IO, Any, NamedTuple
+
+import numpy as np
+
+from . import array_math
+from .engine import backward, evaluate_graph, forward
+from .errors import EvaluationError, InputError
+from .graph import Graph
+from .numbers import DECIMAL
+
+CHUNK_ROWS = 65_536
+_ALLOWED = b"0123456789.eE+-, \t\r\n"
+
+
+class Chunk(NamedTuple):
+    first_row: int  # 1-based number of its first data row
+    columns: dict[str, np.ndarray]
+    rows: int
+
+
+class Sweep(NamedTuple):
+    name: str
+    start: float
+    stop: float
+    count: int
+
+
+SWEEP = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)=([^:]+):([^:]+):([0-9]+)\Z", re.ASCII)
+
+
+def parse_sweep(text: str) -> Sweep:
+    """``x=-5:5:101``: 101 evenly spaced points from -5 to 5, both ends included."""
+    match = SWEEP.match(text)
+    if not match:
+        raise ValueError(f"{text!r}: write NAME=START:STOP:COUNT, such as x=-5:5:101")
+    name, start, stop, count = match.groups()
+    for part in (start, stop):
+        if not DECIMAL.match(part) or not math.isfinite(float(part)):
+            raise ValueError(f"{text!r}: {part!r} is not a plain finite number")
+    if int(count) < 1:
+        raise ValueError(f"{text!r}: the count must be at least 1")
+    return Sweep(name, float(start), float(stop), int(count))
+
+
+def sweep_chunks(sweeps: Sequence[Sweep], chunk_rows: int = CHUNK_ROWS) -> Iterator[Chunk]:
+    """The grid of the sweeps, the first one varying slowest, a chunk at a time."""
+    axes = [np.linspace(s.start, s.stop, s.count) for s in sweeps]
+    shape = tuple(s.count for s in sweeps)
+    total = math.prod(shape)
+    for first in range(0, total, chunk_rows):
+        index = np.arange(first, min(total, first + chunk_rows))
+        coords = np.unravel_index(index, shape)
+        columns = {s.name: axis[c] for s, axis, c in zip(sweeps, axes, coords)}
+        yield Chunk(first + 1, columns, len(index))
+
+
+# -- CSV and JSON Lines ------------------------------------------------------------------------
+
+
+def _cell_error(origin: str, row: int, column: str, text: str) -> InputError:
+    shown = text if len(text) <= 40 else text[:39] + "…"
+    return InputError(
+        f"{origin}, row {row:,}, column {column}: {shown!r} is not a plain finite number",
+        hint="cells are decimal numbers such as 2, -0.5 or 3e-4",
+    )
+
+
+def _slow_rows(lines: Sequence[bytes], header: Sequence[str], origin: str,
+               first_row: int) -> np.ndarray:
+    """Parse line by line, to name the first bad row and column exactly."""
+    import csv
+
+    out = np.empty((len(lines), len(header)))
+    for k, raw in enumerate(lines):
+        row = first_row + k
+        try:
+            text = raw.decode("ascii")
+        except UnicodeDecodeError:
+            raise InputError(f"{origin}, row {row:,}: a character outside ASCII") from None
+        cells = next(csv.reader([text]), [])
+        if len(cells) != len(header):
+            raise InputError(
+                f"{origin}, row {row:,}: {len(cells)} cells, but the header has "
+                f"{len(header)} ({', '.join(header)})")
+        for j, cell in enumerate(cells):
+            cell = cell.strip()
+            if not DECIMAL.match(cell) or not math.isfinite(float(cell)):
+                raise _cell_error(origin, row, header[j], cell)
+            out[k, j] = float(cell)
+    return out
+
+
+def read_csv(stream: IO[bytes], origin: str, chunk_rows: int = CHUNK_ROWS
+             ) -> tuple[list[str], Iterator[Chunk]]:
+    """The header's names, and the data rows in chunks (blank lines skipped)."""
+    import csv
+
+    first = stream.readline()
+    while first and not first.strip():
+        first = stream.readline()
+    if not first:
+        raise InputError(f"{origin} is empty: expected a header of input names")
+    try:
+        header = [name.strip() for name in next(csv.reader([first.decode("ascii")]))]
+    except UnicodeDecodeError:
+        raise InputError(f"{origin}: the header is not ASCII") from None
+    _check_names(header, origin)
+
+    def chunks() -> Iterator[Chunk]:
+        row = 1
+        width = len(header)
+        while True:
+            lines = [line for line in itertools.islice(stream, chunk_rows) if line.strip()]
+            if not lines:
+                return
+            block = b"".join(lines)
+            values = None
+            if (not block.translate(None, _ALLOWED)
+                    and all(line.count(b",") == width - 1 for line in lines)):
+                tokens = block.decode("ascii").replace(",", " ").split()
+                if len(tokens) == len(lines) * width:
+                    try:
+                        parsed = np.array(tokens, dtype=np.float64)
+                    except ValueError:
+                        parsed = None
+                    if parsed is not None and np.isfinite(parsed).all():
+                        values = parsed.reshape(len(lines), width)
+            if values is None:
+                values = _slow_rows(lines, header, origin, row)
+            yield Chunk(row, {name: values[:, j] for j, name in enumerate(header)}, len(lines))
+            row += len(lines)
+
+    return header, chunks()
+
+
+def read_jsonl(stream: IO[bytes], origin: str, chunk_rows: int = CHUNK_ROWS
+               ) -> tuple[list[str], Iterator[Chunk]]:
+    """JSON Lines: one object of input names and numbers per line, the same names on each."""
+    lines = (line for line in stream if line.strip())
+    first_line = next(lines, None)
+    if first_line is None:
+        raise InputError(f"{origin} is empty: expected one JSON object per line")
+
+    def load(line: bytes, row: int) -> dict:
+        try:
+            obj = json.loads(line)
+        except (ValueError, RecursionError):
+            raise InputError(f"{origin}, row {row:,}: not a JSON object") from None
+        if not isinstance(obj, dict):
+            raise InputError(f"{origin}, row {row:,}: not a JSON object")
+        return obj
+
+    first = load(first_line, 1)
+    header = list(first)
+    _check_names(header, origin)
+
+    def chunks() -> Iterator[Chunk]:
+        row = 1
+        pending = itertools.chain([first_line], lines)
+        while True:
+            block = list(itertools.islice(pending, chunk_rows))
+            if not block:
+                return
+            values = np.empty((len(block), len(header)))
+            for k, line in enumerate(block):
+                obj = first if row + k == 1 else load(line, row + k)
+                if obj.keys() != first.keys():
+                    raise InputError(f"{origin}, row {row + k:,}: the names differ from row 1 "
+                                     f"({', '.join(header)})")
+                for j, name in enumerate(header):
+                    cell = obj[name]
+                    if (isinstance(cell, bool) or not isinstance(cell, int | float)
+                            or not math.isfinite(cell)):
+                        raise _cell_error(origin, row + k, name, json.dumps(cell))
+                    values[k, j] = cell
+            yield Chunk(row, {name: values[:, j] for j, name in enumerate(header)}, len(block))
+            row += len(block)
+
+    return header, chunks()
+
+
+def _check_names(header: Sequence[str], origin: str) -> None:
+    seen: set[str] = set()
+    for name in header:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name, re.ASCII):
+            raise InputError(f"{origin}: the column {name!r} is not an input name")
+        if name in seen:
+            raise InputError(f"{origin}: the column {name} appears twice")
+        seen.add(name)
+
+
+# -- evaluation ------------------------------------------------------------------------------
+
+
+class Rows(NamedTuple):
+    """One evaluated chunk: every input's column, the value, every input's gradient."""
+
+    first_row: int
+    inputs: list[np.ndarray]
+    value: np.ndarray
+    grads: list[np.ndarray]
+
+
+def evaluate_chunks(graph: Graph, fixed: Mapping[int, float], chunks: Iterable[Chunk],
+                    *, allow_nonfinite: bool = False, origin: str = "the points") -> Iterator[Rows]:
+    """Forward and backward over each chunk; a non-finite number names its first row."""
+    ids = {graph.nodes[i].name: i for i in graph.inputs}
+    for chunk in chunks:
+        leaves: dict[int, Any] = dict(fixed)
+        for name, column in chunk.columns.items():
+            leaves[ids[name]] = column
+        n = chunk.rows
+        with np.errstate(all="ignore"):
+            values = forward(graph, leaves, array_math)
+            if not allow_nonfinite:
+                _check(graph, values, leaves, chunk, origin, n)
+            grads = backward(graph, values, array_math)
+            if not allow_nonfinite:
+                _check(graph, grads, leaves, chunk, origin, n)
+        yield Rows(
+            chunk.first_row,
+            [np.broadcast_to(np.asarray(leaves[i], dtype=float), (n,)) for i in graph.inputs],
+            np.broadcast_to(np.asarray(values[graph.output], dtype=float), (n,)),
+            [np.broadcast_to(np.asarray(grads[i], dtype=float), (n,)) for i in graph.inputs],
+        )
+
+
+def _check(graph: Graph, numbers: Sequence[Any], leaves: Mapping[int, Any], chunk: Chunk,
+           origin: str, n: int) -> None:
+    bad = np.zeros(n, dtype=bool)
+    for v in numbers:
+        finite = np.isfinite(v)
+        if finite is not True and not np.all(finite):
+            bad |= ~np.broadcast_to(finite, (n,))
+    if not bad.any():
+        return
+    k = int(np.argmax(bad))
+    point = {i: float(np.broadcast_to(np.asarray(v, dtype=float), (n,))[k])
+             for i, v in leaves.items()}
+    row = chunk.first_row + k
+    try:
+        evaluate_graph(graph, point)
+    except EvaluationError as error:
+        error.message = f"{origin}, row {row:,}: {error.message}"
+        raise
+    raise EvaluationError(f"{origin}, row {row:,}: a value or gradient is not finite",
+                          hint="use --allow-nonfinite to let non-finite numbers through")

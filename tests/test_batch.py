@@ -1,0 +1,163 @@
+"""Many points at once: batch rows equal scalar eval, streaming, sweeps, errors, plots."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+
+import numpy as np
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from backprop_cli import EvaluationError, evaluate, parse_program
+from backprop_cli.api import bind_inputs
+from backprop_cli.batch import Chunk, evaluate_chunks, parse_sweep, read_csv
+
+from .cli_helpers import run
+from .test_programs import INPUTS, programs
+
+
+def rows_of(text: str) -> list[dict[str, float]]:
+    return [{k: float(v) for k, v in row.items()} for row in csv.DictReader(io.StringIO(text))]
+
+
+@settings(max_examples=60)
+@given(programs(), st.lists(st.tuples(*[st.floats(-2, 2)] * 3), min_size=1, max_size=20))
+def test_batch_equals_scalar_eval_at_every_row(program: str, points: list) -> None:
+    graph = parse_program(program)
+    names = list(graph.input_names())
+    columns = {n: np.array([p[INPUTS.index(n)] for p in points]) for n in names if n in INPUTS}
+    fixed = bind_inputs(graph, {n: 0.0 for n in columns})
+    try:
+        (rows,) = evaluate_chunks(graph, fixed, [Chunk(1, columns, len(points))])
+    except EvaluationError:
+        assume(False)
+    for k in range(len(points)):
+        point = {n: float(columns[n][k]) for n in columns}
+        single = evaluate(program, point)
+        assert math.isclose(rows.value[k], single.value, rel_tol=1e-12, abs_tol=1e-300)
+        for j, name in enumerate(names):
+            assert math.isclose(rows.grads[j][k], single.gradient[name], rel_tol=1e-12,
+                                abs_tol=1e-300), (program, point, name)
+
+
+def test_csv_file_in_csv_out(tmp_path) -> None:
+    data = tmp_path / "points.csv"
+    data.write_text("x, y\n1,3\n\n-2,5\n")
+    result = run("eval", "(x+y)*z", "z=-3", "--at", str(data))
+    assert result.code == 0, result.err
+    assert result.out.splitlines()[0] == "x,y,z,value,d_x,d_y,d_z"
+    assert rows_of(result.out) == [
+        {"x": 1, "y": 3, "z": -3, "value": -12, "d_x": -3, "d_y": -3, "d_z": 4},
+        {"x": -2, "y": 5, "z": -3, "value": -9, "d_x": -3, "d_y": -3, "d_z": 3},
+    ]
+
+
+def test_jsonl_in_and_out(tmp_path) -> None:
+    data = tmp_path / "points.jsonl"
+    data.write_text('{"x": 1, "y": 3}\n{"x": 0.5, "y": -1}\n')
+    result = run("eval", "x*y", "--at", str(data), "-F", "jsonl")
+    assert result.code == 0, result.err
+    lines = [json.loads(line) for line in result.out.splitlines()]
+    assert lines[1] == {"x": 0.5, "y": -1.0, "value": -0.5, "d_x": -1.0, "d_y": 0.5}
+
+
+def test_points_on_stdin_and_program_defaults() -> None:
+    result = run("eval", "-f", "samples/sigmoid.bp", "--at", "-", stdin="w0,x0\n2,-1\n0,0\n")
+    rows = rows_of(result.out)
+    assert round(rows[0]["value"], 4) == 0.7311 and round(rows[0]["d_w0"], 4) == -0.1966
+    assert rows[1]["w1"] == -3
+
+
+def test_streaming_over_many_chunks_round_trips(tmp_path) -> None:
+    rng = np.random.default_rng(3)
+    xs = rng.standard_normal(10_000) * 1e3
+    data = tmp_path / "many.csv"
+    data.write_text("x\n" + "\n".join(map(repr, xs.tolist())) + "\n")
+    result = run("eval", "x / 3 + sin(x)", "--at", str(data), "--chunk-rows", "999")
+    assert result.code == 0, result.err
+    rows = rows_of(result.out)
+    assert len(rows) == 10_000
+    assert [r["x"] for r in rows] == xs.tolist()  # every float reads back the same
+    expected = [x / 3 + math.sin(x) for x in xs.tolist()]
+    assert max(abs(r["value"] - e) for r, e in zip(rows, expected)) < 1e-9
+
+
+def test_sweeps_make_a_grid() -> None:
+    result = run("eval", "x*y", "--sweep", "x=0:1:3", "--sweep", "y=-1:1:2")
+    rows = rows_of(result.out)
+    assert [(r["x"], r["y"]) for r in rows] == [
+        (0, -1), (0, 1), (0.5, -1), (0.5, 1), (1, -1), (1, 1)]
+    assert parse_sweep("x=-5:5:101").count == 101
+    for bad in ("x=1:2", "x=a:2:3", "x=1:2:0", "x=nan:1:3"):
+        assert run("eval", "x", "--sweep", bad).code == 2
+
+
+@pytest.mark.parametrize(("content", "needle"), [
+    ("x,y\n1,2\n3,abc\n", "row 2, column y"),
+    ("x,y\n1,2\n3\n", "row 2: 1 cells"),
+    ("x,y\n1,2\n1-2,\n", "row 2, column x"),
+    ("x,y\n1,nan\n", "row 1, column y"),
+    ("x,y\n1,1e999\n", "row 1, column y"),
+    ("x,q\n1,2\n", "q is not an input"),
+    ("", "empty"),
+])
+def test_bad_files_are_exit_2(tmp_path, content: str, needle: str) -> None:
+    data = tmp_path / "bad.csv"
+    data.write_text(content)
+    result = run("eval", "x*y", "--at", str(data))
+    assert result.code == 2, result.err
+    assert needle in result.err
+    assert result.out == ""
+
+
+def test_domain_error_names_the_first_bad_row() -> None:
+    result = run("eval", "log(x)", "--sweep", "x=2:-2:5")
+    assert result.code == 1
+    assert "--sweep, row 3: log(x) is not finite (-inf): log of zero" in result.err
+    allowed = run("eval", "log(x)", "--sweep", "x=2:-2:5", "--allow-nonfinite")
+    assert allowed.code == 0
+    assert [r.split(",")[1] for r in allowed.out.splitlines()[1:]] == [
+        repr(math.log(2)), "0", "-inf", "nan", "nan"]
+
+
+def test_missing_inputs_and_conflicts(tmp_path) -> None:
+    assert "missing value for input y" in run("eval", "x*y", "--sweep", "x=0:1:2").err
+    data = tmp_path / "p.csv"
+    data.write_text("x\n1\n")
+    assert run("eval", "x*y", "--at", str(data), "x=1", "y=2").code == 2
+    assert run("eval", "x", "--sweep", "x=0:1:2", "--value").code == 2
+
+
+def test_read_csv_chunks() -> None:
+    header, chunks = read_csv(io.BytesIO(b"a,b\n1,2\n3,4\n5,6\n"), "t", chunk_rows=2)
+    assert header == ["a", "b"]
+    got = [(c.first_row, c.columns["a"].tolist(), c.rows) for c in chunks]
+    assert got == [(1, [1.0, 3.0], 2), (3, [5.0], 1)]
+
+
+# -- plot ------------------------------------------------------------------------------------
+
+
+def test_plot_in_the_terminal() -> None:
+    result = run("plot", "sigmoid(x)", "--sweep", "x=-6:6:101")
+    assert result.code == 0, result.err
+    assert "┌" in result.out and "d/dx" in result.out
+
+
+@pytest.mark.parametrize("suffix", ["png", "svg"])
+def test_plot_to_a_file(tmp_path, suffix: str) -> None:
+    out = tmp_path / f"plot.{suffix}"
+    result = run("plot", "tanh(w*x)", "--sweep", "x=-3:3:51", "w=2", "-o", str(out))
+    assert result.code == 0, result.err
+    data = out.read_bytes()
+    assert data.startswith(b"\x89PNG") if suffix == "png" else b"<svg" in data[:2000]
+
+
+def test_plot_errors() -> None:
+    assert run("plot", "x*y", "--sweep", "z=0:1:5", "y=1").code == 2
+    assert run("plot", "x", "--sweep", "x=0:1:1").code == 2
+    assert run("plot", "log(x)", "--sweep", "x=-2:-1:5").code == 1
