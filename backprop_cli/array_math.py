@@ -40,9 +40,9 @@ def where(condition: Any, if_true: Any, if_false: Any) -> Any:
 
 
 def sigmoid(x: Any) -> Any:
-    # exp of minus the magnitude never overflows: 1/(1+e^-x) for x >= 0, e^x/(1+e^x) below
-    z = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1.0 / (1.0 + z), z / (1.0 + z))
+    # 1/(1+e^-x) is accurate everywhere; where e^-x overflows (x < -709) it gives 0, the
+    # true value rounded (below the smallest normal double) - and one division, not two.
+    return 1.0 / (1.0 + np.exp(-x))
 
 
 def softplus(x: Any) -> Any:

@@ -243,13 +243,11 @@ def evaluate_chunks(graph: Graph, fixed: Mapping[int, float], chunks: Iterable[C
 
 def _check(graph: Graph, numbers: Sequence[Any], leaves: Mapping[int, Any], chunk: Chunk,
            origin: str, n: int) -> None:
+    if all(np.isfinite(v).all() for v in numbers):
+        return
     bad = np.zeros(n, dtype=bool)
     for v in numbers:
-        finite = np.isfinite(v)
-        if finite is not True and not np.all(finite):
-            bad |= ~np.broadcast_to(finite, (n,))
-    if not bad.any():
-        return
+        bad |= ~np.broadcast_to(np.isfinite(v), (n,))
     k = int(np.argmax(bad))
     point = {i: float(np.broadcast_to(np.asarray(v, dtype=float), (n,))[k])
              for i, v in leaves.items()}

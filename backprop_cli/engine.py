@@ -69,14 +69,14 @@ def backward(graph: Graph, values: Sequence[Any], xp: Any = scalar_math) -> list
         if len(args) == 1 and op.per_argument:
             a = args[0]
             if needs[a]:
-                grads[a] += g * op.partials[0](xp, values[i], values[a])
+                grads[a] = _accumulate(grads[a], g, op.partials[0](xp, values[i], values[a]))
         elif len(args) == 2 and op.per_argument:
             a, b = args
             va, vb = values[a], values[b]
             if needs[a]:
-                grads[a] += g * op.partials[0](xp, values[i], va, vb)
+                grads[a] = _accumulate(grads[a], g, op.partials[0](xp, values[i], va, vb))
             if needs[b]:
-                grads[b] += g * op.partials[1](xp, values[i], va, vb)
+                grads[b] = _accumulate(grads[b], g, op.partials[1](xp, values[i], va, vb))
         else:
             wanted = tuple(needs[a] for a in args)
             local = op.local_gradients(xp, values[i], tuple(values[a] for a in args), wanted)
@@ -84,6 +84,22 @@ def backward(graph: Graph, values: Sequence[Any], xp: Any = scalar_math) -> list
                 if d is not None:
                     grads[a] += g * d
     return grads
+
+
+def _accumulate(total: Any, g: Any, local: Any) -> Any:
+    """``total + g * local``, without the passes over arrays that add nothing."""
+    if local.__class__ is float:
+        if local == 1.0:
+            contribution = g
+        elif local == -1.0:
+            contribution = -g
+        else:
+            contribution = g * local
+    else:
+        contribution = g * local
+    if total.__class__ is float and total == 0.0:
+        return contribution
+    return total + contribution
 
 
 def evaluate_graph(
