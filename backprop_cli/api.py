@@ -150,10 +150,11 @@ def evaluate(
 class Result:
     """What ``evaluate`` returns: the evaluation plus friendly views of it."""
 
-    __slots__ = ("_records", "evaluation")
+    __slots__ = ("_records", "evaluation", "exact")
 
-    def __init__(self, evaluation: Evaluation) -> None:
+    def __init__(self, evaluation: Evaluation, exact: tuple[list, list] | None = None) -> None:
         self.evaluation = evaluation
+        self.exact = exact  # rational values and gradients, with --exact
         self._records: list[NodeRecord] | None = None
 
     @property

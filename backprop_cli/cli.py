@@ -238,13 +238,23 @@ def load_program(ctx: click.Context, spec: ProgramSpec,
 @click.option("--allow-nonfinite", is_flag=True,
               help="Let nan and inf through instead of stopping with an error.")
 @click.option("-p", "--precision", default=6, show_default=True, type=click.IntRange(1, 17),
-              help="Significant digits in the table.")
+              help="Significant digits in the table and the explanation.")
 @click.option("--max-rows", default=1000, show_default=True, type=click.IntRange(0),
               help="Rows in the table before the middle is elided (0: all).")
+@click.option("--explain", is_flag=True,
+              help="Print the backward pass step by step, in the tutorials' notation.")
+@click.option("--ties", "tie_rule", default="first", show_default=True,
+              type=click.Choice(["first", "split", "all"]),
+              help="Who gets max/min's gradient on a tie: the first tied input, all of them "
+                   "evenly split, or each of them in full.")
+@click.option("--exact", "exact_mode", is_flag=True,
+              help="Rational arithmetic (+ - * /, integer powers, abs, relu, max, min): "
+                   "d/dx (x/3) is 1/3.")
 @click.pass_context
 def eval_command(ctx: click.Context, fmt: str | None, at: str | None, sweeps: tuple[str, ...],
                  chunk_rows: int, only_value: bool, only_grad: str | None,
-                 allow_nonfinite: bool, precision: int, max_rows: int, **program: Any) -> None:
+                 allow_nonfinite: bool, precision: int, max_rows: int, explain: bool,
+                 tie_rule: str, exact_mode: bool, **program: Any) -> None:
     """Evaluate PROGRAM at a point: every node's value and gradient.
 
     PROGRAM is a formula or a program of statements separated by ';' or newlines
@@ -271,9 +281,51 @@ def eval_command(ctx: click.Context, fmt: str | None, at: str | None, sweeps: tu
         raise click.UsageError("--format jsonl is for --at or --sweep", ctx=ctx)
     graph, values, _ = load_program(ctx, ProgramSpec(**program))
     bound = bind_inputs(graph, values)
-    result = Result(evaluate_graph(graph, bound, allow_nonfinite=allow_nonfinite))
+    from . import scalar_math, ties
+
+    xp: Any = scalar_math
+    exact = None
+    if exact_mode:
+        from . import exact_math
+        from .engine import Evaluation
+
+        exact_math.check_program(graph)
+        xp = ties.namespace(exact_math, tie_rule)
+        leaves = {i: exact_math.lift(v) for i, v in bound.items()}
+        leaves.update({i: exact_math.lift(node.value) for i, node in enumerate(graph.nodes)
+                       if node.op.name == "const"})
+        rational = evaluate_graph(graph, leaves, allow_nonfinite=True, xp=xp)
+        exact = ([exact_math.lift(v) for v in rational.values],
+                 [exact_math.lift(g) for g in rational.grads])
+        result = Result(Evaluation(graph, [float(v) for v in rational.values],
+                                   [float(g) for g in rational.grads]), exact=exact)
+    else:
+        xp = ties.namespace(scalar_math, tie_rule)
+        result = Result(evaluate_graph(graph, bound, allow_nonfinite=allow_nonfinite, xp=xp))
+
+    def shown(number_id: int | None, grad: bool = False) -> str:
+        node_id = graph.output if number_id is None else number_id
+        if exact is not None:
+            return str(exact[1 if grad else 0][node_id])
+        numbers = result.evaluation.grads if grad else result.evaluation.values
+        return format_number(numbers[node_id])
+
+    if explain:
+        from .explain import explain_json, render_text
+
+        numbers = result.evaluation
+        own_values, own_grads = exact if exact is not None else (numbers.values, numbers.grads)
+        if fmt == "json":
+            write(explain_json(result, own_values, own_grads, xp, exact is not None))
+            return
+        if exact is not None:
+            write(render_text(graph, own_values, own_grads, xp, number=str))
+        else:
+            write(render_text(graph, own_values, own_grads, xp,
+                              number=lambda v: f"{v:.{precision}g}"))
+        return
     if only_value:
-        write(format_number(result.value) + "\n")
+        write(shown(None) + "\n")
         return
     if only_grad is not None:
         node = graph.names.get(only_grad)
@@ -287,7 +339,7 @@ def eval_command(ctx: click.Context, fmt: str | None, at: str | None, sweeps: tu
                 hint=suggest(only_grad, named)
                 or (f"its named nodes are {name_list(named)}" if named else None),
             )
-        write(format_number(result.evaluation.grads[node]) + "\n")
+        write(shown(node, grad=True) + "\n")
         return
     emit(result, fmt, precision=precision, max_rows=max_rows)
 

@@ -37,12 +37,13 @@ class Evaluation(NamedTuple):
 
 
 def forward(graph: Graph, leaves: Mapping[int, Any], xp: Any = scalar_math) -> list[Any]:
-    """Values of every node. ``leaves`` maps input (or param) node ids to values."""
+    """Values of every node. ``leaves`` maps input (or param) node ids to values, and may
+    give constants in another number type (exact rationals) too."""
     nodes = graph.nodes
     values: list[Any] = [0.0] * len(nodes)
     for i, (op, args, _start, _end, _name, constant) in enumerate(nodes):
         if op.is_leaf:
-            values[i] = constant if op is CONST else leaves[i]
+            values[i] = leaves.get(i, constant) if op is CONST else leaves[i]
         elif len(args) == 1:
             values[i] = op.forward(xp, values[args[0]])
         elif len(args) == 2:
@@ -57,7 +58,7 @@ def backward(graph: Graph, values: Sequence[Any], xp: Any = scalar_math) -> list
     nodes = graph.nodes
     needs = graph.needs_grad
     grads: list[Any] = [0.0] * len(nodes)
-    grads[graph.output] = 1.0
+    grads[graph.output] = getattr(xp, "ONE", 1.0)  # an exact 1 for rational arithmetic
     batched = getattr(xp, "batched", False)  # arrays of points: no zero test on a whole array
     for i in range(graph.output, -1, -1):
         g = grads[i]
@@ -103,13 +104,14 @@ def _accumulate(total: Any, g: Any, local: Any) -> Any:
 
 
 def evaluate_graph(
-    graph: Graph, inputs: Mapping[int, float], *, allow_nonfinite: bool = False
+    graph: Graph, inputs: Mapping[int, float], *, allow_nonfinite: bool = False,
+    xp: Any = scalar_math,
 ) -> Evaluation:
     """Forward and backward at one point; non-finite numbers are errors unless allowed."""
-    values = forward(graph, inputs)
+    values = forward(graph, inputs, xp)
     if not allow_nonfinite and not _all_finite(values):
         raise _value_error(graph, values)
-    grads = backward(graph, values)
+    grads = backward(graph, values, xp)
     if not allow_nonfinite and not _all_finite(grads):
         raise _gradient_error(graph, values, grads)
     return Evaluation(graph, values, grads)

@@ -44,13 +44,27 @@ def document(result: Result) -> dict:
     return {**header(result), "nodes": [node_object(r, result) for r in result.nodes]}
 
 
+def _exact(result: Result, record: NodeRecord, node: dict) -> dict:
+    """With --exact: the rational value and gradient beside the floats, as "1/3"."""
+    if result.exact is not None:
+        node["value_exact"] = str(result.exact[0][record.id])
+        node["grad_exact"] = str(result.exact[1][record.id])
+    return node
+
+
 def render(result: Result, options: RenderOptions) -> Iterator[str]:
+    top = header(result)
+    if result.exact is not None:
+        graph = result.graph
+        top["value_exact"] = str(result.exact[0][graph.output])
+        top["gradient_exact"] = {graph.nodes[i].name: str(result.exact[1][i])
+                                 for i in graph.inputs}
     yield "{\n"
-    for key, value in header(result).items():
+    for key, value in top.items():
         yield f"  {_dumps(key)}: {_dumps(value)},\n"
     yield '  "nodes": [\n'
     separator = "    "
     for record in result.nodes:
-        yield separator + _dumps(node_object(record, result))
+        yield separator + _dumps(_exact(result, record, node_object(record, result)))
         separator = ",\n    "
     yield "\n  ]\n}\n"

@@ -35,7 +35,9 @@ def render(result: Result, options: RenderOptions) -> Table:
     graph = result.graph
     records = result.nodes
     output = result.output if len(result.output) <= 60 else result.output[:59] + "…"
-    title = Text(f"{output} = {number(result.value, p)}", style=OUTPUT_STYLE)
+    shown = (str(result.exact[0][graph.output]) if result.exact is not None
+             else number(result.value, p))
+    title = Text(f"{output} = {shown}", style=OUTPUT_STYLE)
     table = Table(
         title=title,
         caption=Text(f"grad = d {output} / d node", style="dim"),
@@ -49,6 +51,8 @@ def render(result: Result, options: RenderOptions) -> Table:
     table.add_column("inputs", style="dim")
     table.add_column("value", justify="right", style=VALUE_STYLE, no_wrap=True)
     table.add_column("grad", justify="right", style=GRAD_STYLE, no_wrap=True)
+    table.add_column("notes", style="dim")
+    uses, kinks = notes(result)
     shown = _rows_to_show(len(records), graph.output, options.max_rows)
     previous = -1
     for i in shown:
@@ -58,12 +62,47 @@ def render(result: Result, options: RenderOptions) -> Table:
         r = records[i]
         op = r.op if r.op != "def" else f"{graph.nodes[i].op.name} (def)"
         style = OUTPUT_STYLE if i == graph.output else (INPUT_STYLE if r.op == "input" else None)
+        if result.exact is not None:
+            shown_value, shown_grad = str(result.exact[0][i]), str(result.exact[1][i])
+        else:
+            shown_value, shown_grad = number(r.value, p), number(r.grad, p)
         table.add_row(
             str(r.id), node_text(r), op, ", ".join(map(str, r.inputs)),
-            number(r.value, p), number(r.grad, p), style=style,
+            shown_value, shown_grad, _note(uses[i], kinks.get(i)), style=style,
         )
         previous = i
     return table
+
+
+def notes(result: Result) -> tuple[list[int], dict[int, str]]:
+    """How many gradients each node's gradient sums, and the gates at a kink or tie."""
+    from ..explain import kink_at
+
+    graph = result.graph
+    values = result.evaluation.values
+    uses = [0] * len(graph.nodes)
+    reached = {graph.output}
+    kinks: dict[int, str] = {}
+    for i in range(graph.output, -1, -1):
+        if i not in reached:
+            continue
+        node = graph.nodes[i]
+        for a in node.args:
+            if graph.needs_grad[a]:
+                uses[a] += 1
+        reached.update(node.args)
+        if node.op.name in ("abs", "relu", "sign", "step", "max", "min"):
+            reason = kink_at(graph, i, values)
+            if reason:
+                kinks[i] = "tie" if reason.startswith("a tie") else "kink"
+    return uses, kinks
+
+
+def _note(uses: int, kink: str | None) -> str:
+    parts = [f"sum of {uses}"] if uses > 1 else []
+    if kink:
+        parts.append(kink)
+    return ", ".join(parts)
 
 
 def _rows_to_show(count: int, output: int, max_rows: int) -> list[int]:

@@ -1,0 +1,111 @@
+"""The array namespace of exact rationals (``fractions.Fraction``), for ``--exact``.
+
+Programs made of ``+ - * /``, integer powers, rational literals and the piecewise-linear
+gates (abs, relu, max, min, sign, step) evaluate exactly: ``d/dx (x/3)`` is ``1/3``.
+``check_program`` refuses anything else before evaluation, naming it.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+from .errors import EvaluationError, InputError
+from .graph import Graph
+
+EXACT_OPS = frozenset({"input", "const", "param", "add", "sub", "mul", "div", "neg", "pos",
+                       "pow", "abs", "relu", "max", "min", "sign", "step"})
+
+ZERO = Fraction(0)
+ONE = Fraction(1)
+
+
+def lift(x: Any) -> Fraction:
+    """A rational from a number; a float becomes the decimal it prints as (0.1 -> 1/10)."""
+    if isinstance(x, Fraction):
+        return x
+    if isinstance(x, float):
+        return Fraction(repr(x))
+    return Fraction(x)
+
+
+def check_program(graph: Graph) -> None:
+    """Refuse a gate that has no exact rational value, naming it and where it is."""
+    from .blocks import Block
+
+    stack = [graph]
+    while stack:
+        body = stack.pop()
+        for node in body.nodes:
+            op = node.op
+            if isinstance(op, Block):
+                stack.append(op.flat_body or op.body)
+                continue
+            if op.name not in EXACT_OPS:
+                raise InputError(
+                    f"--exact works with + - * /, integer powers, abs, relu, max and min; "
+                    f"{op.name} has no exact rational value",
+                    source=graph.source if body is graph else None,
+                    start=node.start if body is graph else None,
+                    end=node.end if body is graph else None,
+                    hint="drop --exact to evaluate it in floating point",
+                )
+
+
+def divide(a: Any, b: Any) -> Fraction:
+    a, b = lift(a), lift(b)
+    if b == 0:
+        raise EvaluationError("division by zero (in exact arithmetic)")
+    return a / b
+
+
+def power(a: Any, b: Any) -> Fraction:
+    a, b = lift(a), lift(b)
+    if b.denominator != 1:
+        raise InputError(f"--exact needs integer exponents, not {b}",
+                         hint="drop --exact to evaluate it in floating point")
+    if a == 0 and b < 0:
+        raise EvaluationError("zero to a negative power (in exact arithmetic)")
+    return a ** int(b)
+
+
+def where(condition: bool, if_true: Any, if_false: Any) -> Fraction:
+    return lift(if_true if condition else if_false)
+
+
+def fabs(x: Any) -> Fraction:
+    return abs(lift(x))
+
+
+def relu(x: Any) -> Fraction:
+    x = lift(x)
+    return x if x > 0 else ZERO
+
+
+def sign(x: Any) -> Fraction:
+    x = lift(x)
+    return ONE if x > 0 else (-ONE if x < 0 else ZERO)
+
+
+def step(x: Any) -> Fraction:
+    return ONE if lift(x) > 0 else ZERO
+
+
+def maximum(*args: Any) -> Fraction:
+    return max(lift(a) for a in args)
+
+
+def minimum(*args: Any) -> Fraction:
+    return min(lift(a) for a in args)
+
+
+def max_mask(out: Any, *args: Any) -> list[Fraction]:
+    mask = [ZERO] * len(args)
+    for k, a in enumerate(args):
+        if lift(a) == out:
+            mask[k] = ONE
+            break
+    return mask
+
+
+min_mask = max_mask

@@ -1,0 +1,256 @@
+"""The backward pass, step by step, in the tutorials' notation.
+
+For every gate on a path to the output, in the order the backward pass visits them:
+the upstream gradient, the gate's local derivative as a formula and as a number, and
+their product, ``df/dq = df/df * df/dq = 1 * z = 1 * (-4) = -4``. Where a node feeds
+several gates, the contributions are listed and then summed. Gates are named by their
+pattern (add distributes, mul swaps, max routes), and kinks and ties are flagged.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
+
+from .graph import Graph
+from .labels import all_labels
+from .numbers import format_number
+from .ops import CONST
+
+PATTERNS = {
+    "add": "add distributes: every input gets the upstream gradient unchanged",
+    "sub": "sub distributes: the first input gets the upstream gradient, the second its negative",
+    "mul": "mul swaps: each input gets the upstream gradient times the other input",
+    "div": "div: 1/b to the numerator, -a/b^2 to the denominator",
+    "neg": "negation flips the sign of the gradient",
+    "pos": "unary plus passes the gradient through",
+    "max": "max routes: the whole gradient goes to the winning input",
+    "min": "min routes: the whole gradient goes to the winning input",
+    "exp": "exp: the local gradient is the gate's own output",
+    "sigmoid": "sigmoid gate: the local gradient is s * (1 - s)",
+    "relu": "relu passes the gradient where its input is positive and blocks it elsewhere",
+    "tanh": "tanh: the local gradient is 1 - t^2",
+    "pow": "power rule",
+}
+
+
+class Contribution(NamedTuple):
+    gate: int  # the node whose step this is
+    target: int  # the argument receiving the gradient
+    upstream: Any
+    local: Any
+    formula: str  # the local derivative as a formula over the gate's operands
+    value: Any  # upstream * local
+
+
+class GateStep(NamedTuple):
+    node: int
+    upstream: Any
+    pattern: str | None
+    kink: str | None
+    contributions: list[Contribution]
+
+
+def kink_at(graph: Graph, node_id: int, values: Sequence[Any]) -> str | None:
+    """Why a gate has no derivative at this point, if it has none (SPEC §3's choices)."""
+    node = graph.nodes[node_id]
+    name = node.op.name
+    if name in ("abs", "relu", "sign", "step") and values[node.args[0]] == 0:
+        return f"{name} at 0 is a kink: its derivative is taken as 0"
+    if name in ("max", "min"):
+        tied = sum(1 for a in node.args if values[a] == values[node_id])
+        if tied > 1:
+            return f"a tie in {name}: {tied} inputs are equal; the gradient follows --ties"
+    return None
+
+
+def _ancestors(graph: Graph) -> set[int]:
+    reached = {graph.output}
+    for i in range(graph.output, -1, -1):
+        if i in reached:
+            reached.update(graph.nodes[i].args)
+    return reached
+
+
+def steps(graph: Graph, values: Sequence[Any], grads: Sequence[Any], xp: Any) -> list[GateStep]:
+    """Every gate on a path to the output, output first, with what it sends back."""
+    on_path = _ancestors(graph)
+    labels = all_labels(graph)
+    needs = graph.needs_grad
+    result: list[GateStep] = []
+    for i in range(graph.output, -1, -1):
+        node = graph.nodes[i]
+        if i not in on_path or node.op.is_leaf:
+            continue
+        args = node.args
+        wanted = tuple(needs[a] for a in args)
+        local = node.op.local_gradients(xp, values[i], tuple(values[a] for a in args), wanted)
+        operand_names = [_operand(graph, labels, a) for a in args]
+        contributions = []
+        for k, a in enumerate(args):
+            if local[k] is None:
+                continue
+            contributions.append(Contribution(
+                i, a, grads[i], local[k], _local_formula(node.op, k, operand_names),
+                grads[i] * local[k]))
+        result.append(GateStep(i, grads[i], _pattern(graph, i), kink_at(graph, i, values),
+                               contributions))
+    return result
+
+
+def contributions_by_target(gate_steps: Sequence[GateStep]) -> dict[int, list[Contribution]]:
+    into: dict[int, list[Contribution]] = {}
+    for step in gate_steps:
+        for c in step.contributions:
+            into.setdefault(c.target, []).append(c)
+    return into
+
+
+SHORT = 24  # longer labels are referred to by their step number: #12
+
+
+def _short(graph: Graph, labels: Sequence[str], node_id: int) -> str:
+    node = graph.nodes[node_id]
+    if node.name is not None:
+        return node.name
+    return labels[node_id] if len(labels[node_id]) <= SHORT else f"#{node_id}"
+
+
+def _operand(graph: Graph, labels: Sequence[str], node_id: int) -> str:
+    node = graph.nodes[node_id]
+    text = _short(graph, labels, node_id)
+    simple = node.name is not None or node.op.is_leaf or node.op.form == "call"
+    return text if simple or text.startswith("#") else f"({text})"
+
+
+def _local_formula(op: Any, k: int, operands: Sequence[str]) -> str:
+    texts = getattr(op, "partials_text", ())
+    if getattr(op, "variadic", False) or not texts:
+        if op.name in ("max", "min"):
+            return f"1 if {operands[k]} wins, else 0"
+        return f"d{op.name}/d{operands[k]}"
+    formula = texts[k]
+    mapping = dict(zip(op.params, operands))
+    text = re.sub(r"\b[A-Za-z_]+\b", lambda m: mapping.get(m.group(), m.group()), formula)
+    return re.sub(r"\(\(([^()]*)\)\)", r"(\1)", text)
+
+
+def _pattern(graph: Graph, node_id: int) -> str | None:
+    node = graph.nodes[node_id]
+    name = node.op.name
+    constants = [a for a in node.args
+                 if graph.nodes[a].op is CONST and graph.nodes[a].name is None]
+    if name in ("add", "sub") and len(constants) == 1:
+        return "adding a constant passes the gradient through"
+    if name == "mul" and len(constants) == 1:
+        return "scaling by a constant scales the gradient"
+    if node.op.__class__.__name__ == "Block":
+        return f"{name}: one gate; its local gradients come from a backward pass over its body"
+    return PATTERNS.get(name)
+
+
+# -- text ------------------------------------------------------------------------------------
+
+
+def render_text(graph: Graph, values: Sequence[Any], grads: Sequence[Any], xp: Any,
+                number: Callable[[Any], str] = format_number) -> str:
+    labels = all_labels(graph)
+    out_name = graph.output_name if re.fullmatch(r"[A-Za-z_]\w*", graph.output_name) else "f"
+
+    def d(node_id: int) -> str:
+        if node_id == graph.output:
+            return f"d{out_name}/d{out_name}"
+        name = _short(graph, labels, node_id)
+        plain = graph.nodes[node_id].name is not None or name.startswith("#")
+        return f"d{out_name}/d{name}" if plain else f"d{out_name}/d({name})"
+
+    def num(value: Any) -> str:
+        text = number(value)
+        return f"({text})" if text.startswith("-") else text
+
+    gate_steps = steps(graph, values, grads, xp)
+    into = contributions_by_target(gate_steps)
+    lines = [f"backward pass of {graph.output_name[:60]}, from the output back to the inputs",
+             "", f"{d(graph.output)} = 1"]
+
+    def sums(node_id: int) -> None:
+        parts = into.get(node_id, [])
+        if len(parts) > 1:
+            terms = " + ".join(num(c.value) for c in parts)
+            lines.append(f"    {d(node_id)} = {terms} = {number(grads[node_id])}   "
+                         f"({len(parts)} paths: the gradients add up)")
+
+    for step in gate_steps:
+        node = graph.nodes[step.node]
+        sums(step.node)
+        title = labels[step.node] if len(labels[step.node]) <= 60 else f"#{step.node}"
+        if node.name is not None:
+            title = f"{node.name} = {title}"
+        lines.append("")
+        lines.append(f"[{step.node}] {title}" + (f"   ({step.pattern})" if step.pattern else ""))
+        if step.kink:
+            lines.append(f"    ! {step.kink}")
+        for c in step.contributions:
+            upstream, local = num(c.upstream), num(c.local)
+            local_name = _local_name(c, graph, labels, out_name)
+            chain = [d(c.target), f"{d(step.node)} * {local_name}"]
+            if c.formula not in (number(c.local), local):
+                chain.append(f"{upstream} * {c.formula}")
+            chain += [f"{upstream} * {local}", number(c.value)]
+            lines.append("    " + " = ".join(chain))
+    inputs = [i for i in graph.inputs if len(into.get(i, [])) > 1]
+    if inputs:
+        lines.append("")
+        lines.append("inputs that feed several gates")
+        for i in inputs:
+            sums(i)
+    lines.append("")
+    lines.append("gradients: " + ", ".join(
+        f"{d(i)} = {number(grads[i])}" for i in graph.inputs))
+    return "\n".join(lines) + "\n"
+
+
+def _local_name(c: Contribution, graph: Graph, labels: Sequence[str], out_name: str) -> str:
+    def part(node_id: int) -> str:
+        if node_id == graph.output:
+            return out_name
+        text = _short(graph, labels, node_id)
+        plain = graph.nodes[node_id].name is not None or text.startswith("#")
+        return text if plain else f"({text})"
+
+    return f"d{part(c.gate)}/d{part(c.target)}"
+
+
+def explain_json(result: Any, values: Sequence[Any], grads: Sequence[Any], xp: Any,
+                 exact: bool) -> str:
+    """SPEC §4's document with the steps of the backward pass, for notebooks and pages."""
+    import json
+
+    from .numbers import json_number
+    from .render.json_format import document
+
+    def num(value: Any) -> Any:
+        return str(value) if exact else json_number(value)
+
+    graph = result.graph
+    data = document(result)
+    gate_steps = steps(graph, values, grads, xp)
+    data["steps"] = [
+        {
+            "node": step.node,
+            "upstream": num(step.upstream),
+            "pattern": step.pattern,
+            "kink": step.kink,
+            "contributions": [
+                {"to": c.target, "local": num(c.local), "local_formula": c.formula,
+                 "contribution": num(c.value)}
+                for c in step.contributions
+            ],
+        }
+        for step in gate_steps
+    ]
+    into = contributions_by_target(gate_steps)
+    for node in data["nodes"]:
+        node["contributions"] = len(into.get(node["id"], []))
+    return json.dumps(data, indent=1) + "\n"
