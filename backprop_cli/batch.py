@@ -44,6 +44,19 @@ class Sweep(NamedTuple):
 SWEEP = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)=([^:]+):([^:]+):([0-9]+)\Z", re.ASCII)
 
 
+MAX_SWEEP_POINTS = 10**9  # rows of one grid; a chunk at a time, so this bounds time only
+
+
+def check_sweeps(sweeps: Sequence[Sweep]) -> None:
+    names = [s.name for s in sweeps]
+    for name in names:
+        if names.count(name) > 1:
+            raise ValueError(f"{name} is swept twice")
+    total = math.prod(s.count for s in sweeps)
+    if total > MAX_SWEEP_POINTS:
+        raise ValueError(f"the sweeps make {total:,} points, more than {MAX_SWEEP_POINTS:,}")
+
+
 def parse_sweep(text: str) -> Sweep:
     """``x=-5:5:101``: 101 evenly spaced points from -5 to 5, both ends included."""
     match = SWEEP.match(text)
@@ -53,55 +66,73 @@ def parse_sweep(text: str) -> Sweep:
     for part in (start, stop):
         if not DECIMAL.match(part) or not math.isfinite(float(part)):
             raise ValueError(f"{text!r}: {part!r} is not a plain finite number")
-    if int(count) < 1:
-        raise ValueError(f"{text!r}: the count must be at least 1")
+    if not 1 <= int(count) <= MAX_SWEEP_POINTS:
+        raise ValueError(f"{text!r}: the count must be from 1 to {MAX_SWEEP_POINTS:,}")
     return Sweep(name, float(start), float(stop), int(count))
 
 
 def sweep_chunks(sweeps: Sequence[Sweep], chunk_rows: int = CHUNK_ROWS) -> Iterator[Chunk]:
     """The grid of the sweeps, the first one varying slowest, a chunk at a time."""
-    axes = [np.linspace(s.start, s.stop, s.count) for s in sweeps]
-    shape = tuple(s.count for s in sweeps)
+    check_sweeps(sweeps)
+    shape = [s.count for s in sweeps]
     total = math.prod(shape)
     for first in range(0, total, chunk_rows):
-        index = np.arange(first, min(total, first + chunk_rows))
-        coords = np.unravel_index(index, shape)
-        columns = {s.name: axis[c] for s, axis, c in zip(sweeps, axes, coords)}
-        yield Chunk(first + 1, columns, len(index))
+        index = np.arange(first, min(total, first + chunk_rows), dtype=np.int64)
+        columns = {}
+        rest = index
+        for s, size in zip(reversed(sweeps), reversed(shape)):
+            rest, position = np.divmod(rest, size)
+            columns[s.name] = _points(s, position)
+        yield Chunk(first + 1, {s.name: columns[s.name] for s in sweeps}, len(index))
+
+
+def _points(s: Sweep, position: np.ndarray) -> np.ndarray:
+    """Evenly spaced, both ends exact, and no overflow over the whole range of doubles."""
+    if s.count == 1:
+        return np.full(position.shape, s.start)
+    t = position / (s.count - 1)
+    with np.errstate(all="ignore"):
+        points = s.start * (1.0 - t) + s.stop * t
+    points[position == s.count - 1] = s.stop
+    return points
 
 
 # -- CSV and JSON Lines ------------------------------------------------------------------------
 
 
-def _cell_error(origin: str, row: int, column: str, text: str) -> InputError:
+def _cell_error(origin: str, where: str, column: str, text: str) -> InputError:
     shown = text if len(text) <= 40 else text[:39] + "…"
     return InputError(
-        f"{origin}, row {row:,}, column {column}: {shown!r} is not a plain finite number",
+        f"{origin}, {where}, column {column}: {shown!r} is not a plain finite number",
         hint="cells are decimal numbers such as 2, -0.5 or 3e-4",
     )
 
 
 def _slow_rows(lines: Sequence[bytes], header: Sequence[str], origin: str,
-               first_row: int) -> np.ndarray:
+               first_row: int, line_numbers: Sequence[int]) -> np.ndarray:
     """Parse line by line, to name the first bad row and column exactly."""
     import csv
 
     out = np.empty((len(lines), len(header)))
     for k, raw in enumerate(lines):
         row = first_row + k
+        where = f"row {row:,} (line {line_numbers[k]:,})"
         try:
             text = raw.decode("ascii")
         except UnicodeDecodeError:
-            raise InputError(f"{origin}, row {row:,}: a character outside ASCII") from None
-        cells = next(csv.reader([text]), [])
+            raise InputError(f"{origin}, {where}: a character outside ASCII") from None
+        try:
+            cells = next(csv.reader([text]), [])
+        except csv.Error as error:
+            raise InputError(f"{origin}, {where}: {error}") from None
         if len(cells) != len(header):
             raise InputError(
-                f"{origin}, row {row:,}: {len(cells)} cells, but the header has "
+                f"{origin}, {where}: {len(cells)} cells, but the header has "
                 f"{len(header)} ({', '.join(header)})")
         for j, cell in enumerate(cells):
             cell = cell.strip()
             if not DECIMAL.match(cell) or not math.isfinite(float(cell)):
-                raise _cell_error(origin, row, header[j], cell)
+                raise _cell_error(origin, where, header[j], cell)
             out[k, j] = float(cell)
     return out
 
@@ -112,28 +143,38 @@ def read_csv(stream: IO[bytes], origin: str, chunk_rows: int = CHUNK_ROWS
     import csv
 
     first = stream.readline()
+    header_line = 1
     while first and not first.strip():
         first = stream.readline()
+        header_line += 1
     if not first:
         raise InputError(f"{origin} is empty: expected a header of input names")
+    first = first.removeprefix(b"\xef\xbb\xbf")  # a byte-order mark, as spreadsheets write
     try:
         header = [name.strip() for name in next(csv.reader([first.decode("ascii")]))]
-    except UnicodeDecodeError:
-        raise InputError(f"{origin}: the header is not ASCII") from None
+    except (UnicodeDecodeError, csv.Error):
+        raise InputError(f"{origin}: the header is not a line of ASCII names") from None
     _check_names(header, origin)
 
     def chunks() -> Iterator[Chunk]:
         row = 1
+        line_number = header_line
         width = len(header)
         while True:
-            lines = [line for line in itertools.islice(stream, chunk_rows) if line.strip()]
-            if not lines:
+            raw = list(itertools.islice(stream, chunk_rows))
+            if not raw:
                 return
+            numbered = [(line_number + 1 + k, line) for k, line in enumerate(raw) if line.strip()]
+            line_number += len(raw)
+            lines = [line for _, line in numbered]
+            if not lines:
+                continue
             block = b"".join(lines)
             values = None
             if (not block.translate(None, _ALLOWED)
                     and all(line.count(b",") == width - 1 for line in lines)):
-                tokens = block.decode("ascii").replace(",", " ").split()
+                # cells split at commas and line ends only: "1 2" stays one (bad) cell
+                tokens = block.decode("ascii").rstrip().replace("\n", ",").split(",")
                 if len(tokens) == len(lines) * width:
                     try:
                         parsed = np.array(tokens, dtype=np.float64)
@@ -142,7 +183,7 @@ def read_csv(stream: IO[bytes], origin: str, chunk_rows: int = CHUNK_ROWS
                     if parsed is not None and np.isfinite(parsed).all():
                         values = parsed.reshape(len(lines), width)
             if values is None:
-                values = _slow_rows(lines, header, origin, row)
+                values = _slow_rows(lines, header, origin, row, [n for n, _ in numbered])
             yield Chunk(row, {name: values[:, j] for j, name in enumerate(header)}, len(lines))
             row += len(lines)
 
@@ -157,9 +198,17 @@ def read_jsonl(stream: IO[bytes], origin: str, chunk_rows: int = CHUNK_ROWS
     if first_line is None:
         raise InputError(f"{origin} is empty: expected one JSON object per line")
 
+    def unique(pairs: list[tuple[str, Any]]) -> dict:
+        obj = dict(pairs)
+        if len(obj) < len(pairs):
+            seen: set[str] = set()
+            twice = next(name for name, _ in pairs if name in seen or seen.add(name))
+            raise InputError(f"{origin}: {twice} appears twice in one object")
+        return obj
+
     def load(line: bytes, row: int) -> dict:
         try:
-            obj = json.loads(line)
+            obj = json.loads(line, parse_int=float, object_pairs_hook=unique)
         except (ValueError, RecursionError):
             raise InputError(f"{origin}, row {row:,}: not a JSON object") from None
         if not isinstance(obj, dict):
@@ -187,7 +236,7 @@ def read_jsonl(stream: IO[bytes], origin: str, chunk_rows: int = CHUNK_ROWS
                     cell = obj[name]
                     if (isinstance(cell, bool) or not isinstance(cell, int | float)
                             or not math.isfinite(cell)):
-                        raise _cell_error(origin, row + k, name, json.dumps(cell))
+                        raise _cell_error(origin, f"row {row + k:,}", name, json.dumps(cell))
                     values[k, j] = cell
             yield Chunk(row, {name: values[:, j] for j, name in enumerate(header)}, len(block))
             row += len(block)
@@ -218,7 +267,8 @@ class Rows(NamedTuple):
 
 
 def evaluate_chunks(graph: Graph, fixed: Mapping[int, float], chunks: Iterable[Chunk],
-                    *, allow_nonfinite: bool = False, origin: str = "the points") -> Iterator[Rows]:
+                    *, allow_nonfinite: bool = False, origin: str = "the points",
+                    xp: Any = array_math) -> Iterator[Rows]:
     """Forward and backward over each chunk; a non-finite number names its first row."""
     ids = {graph.nodes[i].name: i for i in graph.inputs}
     for chunk in chunks:
@@ -227,10 +277,10 @@ def evaluate_chunks(graph: Graph, fixed: Mapping[int, float], chunks: Iterable[C
             leaves[ids[name]] = column
         n = chunk.rows
         with np.errstate(all="ignore"):
-            values = forward(graph, leaves, array_math)
+            values = forward(graph, leaves, xp)
             if not allow_nonfinite:
                 _check(graph, values, leaves, chunk, origin, n)
-            grads = backward(graph, values, array_math)
+            grads = backward(graph, values, xp)
             if not allow_nonfinite:
                 _check(graph, grads, leaves, chunk, origin, n)
         yield Rows(

@@ -79,6 +79,45 @@ class FormulaFirstCommand(click.Command):
         return super().parse_args(ctx, [*options, "--", *positional])
 
 
+class Finite(click.ParamType):
+    """A finite decimal number within bounds: no nan, no inf."""
+
+    name = "number"
+
+    def __init__(self, low: float | None = None, high: float | None = None, *,
+                 low_open: bool = False, high_open: bool = False) -> None:
+        self.low, self.high = low, high
+        self.low_open, self.high_open = low_open, high_open
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> float:
+        import math
+
+        if isinstance(value, float):
+            number = value
+        else:
+            try:
+                number = float(str(value))
+            except ValueError:
+                self.fail(f"{value!r} is not a number", param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        low, high = self.low, self.high
+        if low is not None and (number < low or (self.low_open and number == low)):
+            self.fail(f"{value} must be {'above' if self.low_open else 'at least'} {low:g}",
+                      param, ctx)
+        if high is not None and (number > high or (self.high_open and number == high)):
+            self.fail(f"{value} must be {'below' if self.high_open else 'at most'} {high:g}",
+                      param, ctx)
+        return number
+
+
+def _no_nonfinite_hint(error: BackpropError) -> BackpropError:
+    """Commands without --allow-nonfinite do not suggest it."""
+    if error.hint and "--allow-nonfinite" in error.hint:
+        error.hint = None
+    return error
+
+
 def _fits(kind: click.ParamType, text: str) -> bool:
     """Whether ``text`` is a value of an option of this type (so ``-Fjson`` is an option)."""
     if isinstance(kind, click.Choice):
@@ -273,8 +312,11 @@ def eval_command(ctx: click.Context, fmt: str | None, at: str | None, sweeps: tu
         if fmt not in (None, "csv", "json", "jsonl"):
             raise click.UsageError(f"--format {fmt} is for one point; with --at or --sweep "
                                    "use csv or jsonl", ctx=ctx)
+        if exact_mode or explain:
+            raise click.UsageError("--exact and --explain are for one point, not --at or "
+                                   "--sweep", ctx=ctx)
         evaluate_many(ctx, ProgramSpec(**program), at, sweeps, fmt or "csv", chunk_rows,
-                      allow_nonfinite)
+                      allow_nonfinite, tie_rule)
         return
     fmt = fmt or "table"
     if fmt == "jsonl":
@@ -297,8 +339,8 @@ def eval_command(ctx: click.Context, fmt: str | None, at: str | None, sweeps: tu
         rational = evaluate_graph(graph, leaves, allow_nonfinite=True, xp=xp)
         exact = ([exact_math.lift(v) for v in rational.values],
                  [exact_math.lift(g) for g in rational.grads])
-        result = Result(Evaluation(graph, [float(v) for v in rational.values],
-                                   [float(g) for g in rational.grads]), exact=exact)
+        result = Result(Evaluation(graph, [exact_math.to_float(v) for v in exact[0]],
+                                   [exact_math.to_float(g) for g in exact[1]]), exact=exact)
     else:
         xp = ties.namespace(scalar_math, tie_rule)
         result = Result(evaluate_graph(graph, bound, allow_nonfinite=allow_nonfinite, xp=xp))
@@ -346,10 +388,18 @@ def eval_command(ctx: click.Context, fmt: str | None, at: str | None, sweeps: tu
 
 def evaluate_many(ctx: click.Context, spec: ProgramSpec, at: str | None,
                   sweep_texts: tuple[str, ...], fmt: str, chunk_rows: int,
-                  allow_nonfinite: bool) -> None:
+                  allow_nonfinite: bool, tie_rule: str = "first") -> None:
     """Batch mode: one row per point, streamed a chunk at a time."""
+    from . import array_math, ties
     from .api import bind_inputs
-    from .batch import evaluate_chunks, parse_sweep, read_csv, read_jsonl, sweep_chunks
+    from .batch import (
+        check_sweeps,
+        evaluate_chunks,
+        parse_sweep,
+        read_csv,
+        read_jsonl,
+        sweep_chunks,
+    )
     from .render.rows import csv_chunks, jsonl_chunks
 
     if at is not None and sweep_texts:
@@ -361,6 +411,7 @@ def evaluate_many(ctx: click.Context, spec: ProgramSpec, at: str | None,
     if sweep_texts:
         try:
             sweeps = [parse_sweep(text) for text in sweep_texts]
+            check_sweeps(sweeps)
         except ValueError as error:
             raise click.BadParameter(str(error), ctx=ctx, param_hint="'--sweep'") from None
         columns = [s.name for s in sweeps]
@@ -385,7 +436,7 @@ def evaluate_many(ctx: click.Context, spec: ProgramSpec, at: str | None,
                              hint=suggest(name, inputs) or f"its inputs are {', '.join(inputs)}")
     fixed = bind_inputs(graph, {**values, **{name: 0.0 for name in columns}})
     evaluated = evaluate_chunks(graph, fixed, chunks, allow_nonfinite=allow_nonfinite,
-                                origin=origin)
+                                origin=origin, xp=ties.namespace(array_math, tie_rule))
     writer = jsonl_chunks if fmt in ("json", "jsonl") else csv_chunks
     out = sys.stdout.buffer
     for block in writer(list(inputs), evaluated):
@@ -430,6 +481,8 @@ def graph_command(ctx: click.Context, fmt: str | None, out: str | None, allow_no
     from .api import bind_inputs
     from .drawing import Picture
     from .engine import evaluate_graph
+    if out == "-":
+        out = None  # '-' is stdout
     fmt = fmt or _format_from_path(out) or ("tree" if sys.stdout.isatty() and not out else "dot")
     if fmt in ("png", "pdf") and out is None:
         raise click.UsageError(f"--format {fmt} writes a binary file: give -o FILE", ctx=ctx)
@@ -577,7 +630,7 @@ Examples:
   backprop check "x^y" x=2 y=3 --tol 1e-8 -F json
 """)
 @program_options
-@click.option("--tol", default=1e-6, show_default=True, type=click.FloatRange(0, min_open=True),
+@click.option("--tol", default=1e-6, show_default=True, type=Finite(0, low_open=True),
               help="An input passes when its absolute or relative error is at most this.")
 @click.option("-F", "--format", "fmt", default="table", show_default=True,
               type=click.Choice(["table", "json"]), help="Output format.")
@@ -593,7 +646,10 @@ def check_command(ctx: click.Context, tol: float, fmt: str, **program: Any) -> N
     from .render import derivatives as out
 
     graph, values, _ = load_program(ctx, ProgramSpec(**program))
-    rows = gradient_check(graph, bind_inputs(graph, values), tol)
+    try:
+        rows = gradient_check(graph, bind_inputs(graph, values), tol)
+    except EvaluationError as error:
+        raise _no_nonfinite_hint(error) from None
     if fmt == "json":
         write(out.check_json(rows, tol, graph.output_name))
     else:
@@ -624,7 +680,10 @@ def hessian_command(ctx: click.Context, fmt: str, precision: int, **program: Any
     from .render import derivatives as out
 
     graph, values, _ = load_program(ctx, ProgramSpec(**program))
-    matrix = hessian(graph, bind_inputs(graph, values))
+    try:
+        matrix = hessian(graph, bind_inputs(graph, values))
+    except EvaluationError as error:
+        raise _no_nonfinite_hint(error) from None
     names = list(graph.input_names())
     if fmt == "json":
         write(out.hessian_json(names, matrix, graph.output_name))
@@ -644,21 +703,21 @@ Examples:
 @cli.command("descend", cls=FormulaFirstCommand, epilog=DESCEND_EPILOG)
 @program_options
 @click.option("--wrt", metavar="NAMES", help="Move only these inputs (x,y); default: every input.")
-@click.option("--lr", default=0.1, show_default=True, type=click.FloatRange(0, min_open=True),
+@click.option("--lr", default=0.1, show_default=True, type=Finite(0, low_open=True),
               help="Learning rate.")
 @click.option("--steps", default=1000, show_default=True, type=click.IntRange(0),
               help="Stop after this many steps.")
-@click.option("--tol", default=1e-8, show_default=True, type=click.FloatRange(0),
+@click.option("--tol", default=1e-8, show_default=True, type=Finite(0),
               help="Stop once the gradient's norm is below this.")
 @click.option("--optimizer", default="sgd", show_default=True,
               type=click.Choice(["sgd", "momentum", "adam"]),
               help="Plain gradient descent, SGD with momentum, or Adam (as in PyTorch).")
-@click.option("--momentum", default=0.9, show_default=True, type=click.FloatRange(0, 1),
+@click.option("--momentum", default=0.9, show_default=True, type=Finite(0, 1),
               help="Momentum factor (--optimizer momentum).")
 @click.option("--nesterov", is_flag=True, help="Nesterov momentum (--optimizer momentum).")
 @click.option("--betas", default="0.9,0.999", show_default=True, metavar="B1,B2",
               help="Adam's decay rates of the gradient's mean and square.")
-@click.option("--eps", default=1e-8, show_default=True, type=click.FloatRange(0),
+@click.option("--eps", default=1e-8, show_default=True, type=Finite(0),
               help="Adam's term added to the denominator.")
 @click.option("--maximize", is_flag=True, help="Climb the output instead of descending it.")
 @click.option("--trace", metavar="FILE",
@@ -683,10 +742,11 @@ def descend_command(ctx: click.Context, wrt: str | None, lr: float, steps: int, 
     from .render import descent as out
 
     try:
-        beta1, beta2 = (float(b) for b in betas.split(","))
-    except ValueError:
-        raise click.BadParameter("write two numbers: 0.9,0.999", ctx=ctx,
-                                 param_hint="'--betas'") from None
+        beta1, beta2 = (Finite(0, 1, high_open=True).convert(b.strip(), None, ctx)
+                        for b in betas.split(","))
+    except (ValueError, click.BadParameter):
+        raise click.BadParameter("write two numbers from 0 up to (not including) 1, such as "
+                                 "0.9,0.999", ctx=ctx, param_hint="'--betas'") from None
     graph, values, _ = load_program(ctx, ProgramSpec(**program), inline_functions=True)
     names = choose_inputs(graph, _wrt_list(wrt))
     point = bind_inputs(graph, values)
@@ -697,14 +757,21 @@ def descend_command(ctx: click.Context, wrt: str | None, lr: float, steps: int, 
                         maximize=maximize)
     history: list[float] = []
     with out.Recorder(trace, names, steps, show_progress=fmt == "table") as recorder:
-        outcome = descend(graph, point, moving, settings, on_step=recorder.record)
+        try:
+            outcome = descend(graph, point, moving, settings, on_step=recorder.record)
+        except EvaluationError as error:
+            raise _no_nonfinite_hint(error) from None
         history = recorder.history
     if fmt == "json":
         write(out.descent_json(outcome, graph.output_name, settings))
     else:
         print_rich(out.descent_table(outcome, graph.output_name, settings))
-    if chart:
-        write(out.chart(history, graph.output_name) + "\n")
+    if chart:  # after JSON, on stderr, so the JSON stays a document a script can read
+        drawing = out.chart(history, graph.output_name) + "\n"
+        if fmt == "json":
+            sys.stderr.write(drawing)
+        else:
+            write(drawing)
 
 
 PLOT_EPILOG = """\b
@@ -766,6 +833,11 @@ def plot_command(ctx: click.Context, sweep: str, out: str | None, allow_nonfinit
         color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
         write(plot.terminal(xs, ys, ds, output, axis.name, color) + "\n")
         return
+    if os.path.isdir(out):
+        raise OutputError(f"cannot write {out}: it is a directory")
+    if not out.lower().endswith((".png", ".svg", ".pdf")):
+        raise click.BadParameter(f"{out}: the file name must end in .png, .svg or .pdf",
+                                 ctx=ctx, param_hint="'-o'")
     others = [(graph.nodes[i].name or "", fixed[i]) for i in graph.inputs
               if graph.nodes[i].name != axis.name]
     plot.to_file(out, xs, ys, ds, output, axis.name, others)

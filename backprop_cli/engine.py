@@ -83,7 +83,7 @@ def backward(graph: Graph, values: Sequence[Any], xp: Any = scalar_math) -> list
             local = op.local_gradients(xp, values[i], tuple(values[a] for a in args), wanted)
             for a, d in zip(args, local):
                 if d is not None:
-                    grads[a] += g * d
+                    grads[a] = _accumulate(grads[a], g, d)
     return grads
 
 

@@ -16,6 +16,7 @@ from .graph import Graph
 EXACT_OPS = frozenset({"input", "const", "param", "add", "sub", "mul", "div", "neg", "pos",
                        "pow", "abs", "relu", "max", "min", "sign", "step"})
 
+MAX_EXPONENT = 10_000  # a^(2^60) would never finish: its digits do not fit in memory
 ZERO = Fraction(0)
 ONE = Fraction(1)
 
@@ -41,6 +42,14 @@ def check_program(graph: Graph) -> None:
             if isinstance(op, Block):
                 stack.append(op.flat_body or op.body)
                 continue
+            if op.name == "pow" and body.needs_grad[node.args[1]]:
+                raise InputError(
+                    "--exact needs constant integer exponents: x^2, not 2^x",
+                    source=graph.source if body is graph else None,
+                    start=node.start if body is graph else None,
+                    end=node.end if body is graph else None,
+                    hint="drop --exact to evaluate it in floating point",
+                )
             if op.name not in EXACT_OPS:
                 raise InputError(
                     f"--exact works with + - * /, integer powers, abs, relu, max and min; "
@@ -66,7 +75,18 @@ def power(a: Any, b: Any) -> Fraction:
                          hint="drop --exact to evaluate it in floating point")
     if a == 0 and b < 0:
         raise EvaluationError("zero to a negative power (in exact arithmetic)")
+    if abs(b) > MAX_EXPONENT:
+        raise InputError(f"--exact takes exponents up to {MAX_EXPONENT:,}, not {b}",
+                         hint="drop --exact to evaluate it in floating point")
     return a ** int(b)
+
+
+def to_float(x: Fraction) -> float:
+    """The nearest double; beyond the range of doubles, an infinity of the right sign."""
+    try:
+        return float(x)
+    except OverflowError:
+        return float("inf") if x > 0 else float("-inf")
 
 
 def where(condition: bool, if_true: Any, if_false: Any) -> Fraction:

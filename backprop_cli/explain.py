@@ -127,9 +127,9 @@ def _operand(graph: Graph, labels: Sequence[str], node_id: int) -> str:
 def _local_formula(op: Any, k: int, operands: Sequence[str]) -> str:
     texts = getattr(op, "partials_text", ())
     if getattr(op, "variadic", False) or not texts:
-        if op.name in ("max", "min"):
-            return f"1 if {operands[k]} wins, else 0"
-        return f"d{op.name}/d{operands[k]}"
+        return ""  # max/min route by value: the number says it all
+    if op.name == "log" and len(operands) == 1:
+        return f"1/{operands[0]}"
     formula = texts[k]
     mapping = dict(zip(op.params, operands))
     text = re.sub(r"\b[A-Za-z_]+\b", lambda m: mapping.get(m.group(), m.group()), formula)
@@ -195,7 +195,7 @@ def render_text(graph: Graph, values: Sequence[Any], grads: Sequence[Any], xp: A
             upstream, local = num(c.upstream), num(c.local)
             local_name = _local_name(c, graph, labels, out_name)
             chain = [d(c.target), f"{d(step.node)} * {local_name}"]
-            if c.formula not in (number(c.local), local):
+            if c.formula and c.formula not in (number(c.local), local):
                 chain.append(f"{upstream} * {c.formula}")
             chain += [f"{upstream} * {local}", number(c.value)]
             lines.append("    " + " = ".join(chain))

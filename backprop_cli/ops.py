@@ -171,7 +171,9 @@ OPERATIONS: tuple[Op, ...] = (
        min_args=2, max_args=2, params=BINARY, right_assoc=True,
        forward=lambda xp, a, b: xp.power(a, b),
        partials=(
-           lambda xp, out, a, b: xp.where(b == 0.0, 0.0, b * xp.power(a, b - 1.0)),
+           # where b is 0 the power a^(b-1) is never formed (0^-1 would be a pole)
+           lambda xp, out, a, b: xp.where(
+               b == 0.0, 0.0, b * xp.power(a, xp.where(b == 0.0, 1.0, b - 1.0))),
            lambda xp, out, a, b: xp.where(out == 0.0, 0.0, out * xp.log(a)),
        ),
        partials_text=("b * a^(b - 1)", "a^b * log(a)"), domain=_pow_domain),

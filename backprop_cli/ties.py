@@ -30,7 +30,14 @@ class WithTies:
         return self._mask(out, args)
 
     def _mask(self, out: Any, args: tuple) -> list:
-        first = self._xp.max_mask(out, *args)
+        xp = self._xp
+        if getattr(xp, "batched", False):  # arrays of points: every row at once
+            tied = [xp.where(a == out, 1.0, 0.0) for a in args]
+            if self._rule == "all":
+                return tied
+            count = sum(tied)
+            return [t / count for t in tied]
+        first = xp.max_mask(out, *args)
         tied = [a == out for a in args]
         count = sum(tied)
         if count <= 1:

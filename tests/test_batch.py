@@ -97,11 +97,11 @@ def test_sweeps_make_a_grid() -> None:
 
 
 @pytest.mark.parametrize(("content", "needle"), [
-    ("x,y\n1,2\n3,abc\n", "row 2, column y"),
-    ("x,y\n1,2\n3\n", "row 2: 1 cells"),
-    ("x,y\n1,2\n1-2,\n", "row 2, column x"),
-    ("x,y\n1,nan\n", "row 1, column y"),
-    ("x,y\n1,1e999\n", "row 1, column y"),
+    ("x,y\n1,2\n3,abc\n", "row 2 (line 3), column y"),
+    ("x,y\n1,2\n3\n", "row 2 (line 3): 1 cells"),
+    ("x,y\n1,2\n1-2,\n", "row 2 (line 3), column x"),
+    ("x,y\n1,nan\n", "row 1 (line 2), column y"),
+    ("x,y\n1,1e999\n", "row 1 (line 2), column y"),
     ("x,q\n1,2\n", "q is not an input"),
     ("", "empty"),
 ])
