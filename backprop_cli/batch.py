@@ -26,6 +26,37 @@ from .numbers import DECIMAL
 
 CHUNK_ROWS = 65_536
 _ALLOWED = b"0123456789.eE+-, \t\r\n"
+_NOT_SEPARATORS = b"0123456789.eE+- \t\r"
+
+
+def _may_have_blank_lines(block: bytes) -> bool:
+    """Cheap and conservative: True for any block with an empty or whitespace-only line."""
+    return (block.startswith((b"\n", b"\r", b" ", b"\t")) or b"\n\n" in block
+            or b"\n\r" in block or b"\n " in block or b"\n\t" in block)
+
+
+def _fast_rows(block: bytes, rows: int, width: int) -> np.ndarray | None:
+    """A block of well-formed rows parsed at once, or None to go line by line.
+
+    Well-formed: only number characters, exactly ``width - 1`` commas on every line
+    (counted at once over the block's bytes), and cells that each parse as one finite
+    number (cells split at commas and line ends only, so "1 2" stays one bad cell).
+    """
+    if block.translate(None, _ALLOWED):
+        return None
+    # every line: width - 1 commas, then its end (the separators alone, compared at once)
+    if block.translate(None, _NOT_SEPARATORS) != (b"," * (width - 1) + b"\n") * rows:
+        return None
+    cells = block.decode("ascii").rstrip().replace("\n", ",").split(",")
+    if len(cells) != rows * width:
+        return None
+    try:
+        parsed = np.array(cells, dtype=np.float64)
+    except ValueError:
+        return None
+    if not np.isfinite(parsed).all():
+        return None
+    return parsed.reshape(rows, width)
 
 
 class Chunk(NamedTuple):
@@ -164,26 +195,24 @@ def read_csv(stream: IO[bytes], origin: str, chunk_rows: int = CHUNK_ROWS
             raw = list(itertools.islice(stream, chunk_rows))
             if not raw:
                 return
-            numbered = [(line_number + 1 + k, line) for k, line in enumerate(raw) if line.strip()]
+            block = b"".join(raw)
+            if _may_have_blank_lines(block) or not block.endswith(b"\n"):
+                numbered = [(line_number + 1 + k, line.rstrip(b"\r\n") + b"\n")
+                            for k, line in enumerate(raw) if line.strip()]
+                lines = [line for _, line in numbered]
+                block = b"".join(lines)
+            else:
+                numbered = None
+                lines = raw
+            first_line = line_number + 1
             line_number += len(raw)
-            lines = [line for _, line in numbered]
             if not lines:
                 continue
-            block = b"".join(lines)
-            values = None
-            if (not block.translate(None, _ALLOWED)
-                    and all(line.count(b",") == width - 1 for line in lines)):
-                # cells split at commas and line ends only: "1 2" stays one (bad) cell
-                tokens = block.decode("ascii").rstrip().replace("\n", ",").split(",")
-                if len(tokens) == len(lines) * width:
-                    try:
-                        parsed = np.array(tokens, dtype=np.float64)
-                    except ValueError:
-                        parsed = None
-                    if parsed is not None and np.isfinite(parsed).all():
-                        values = parsed.reshape(len(lines), width)
+            values = _fast_rows(block, len(lines), width)
             if values is None:
-                values = _slow_rows(lines, header, origin, row, [n for n, _ in numbered])
+                numbers = ([n for n, _ in numbered] if numbered is not None
+                           else list(range(first_line, first_line + len(lines))))
+                values = _slow_rows(lines, header, origin, row, numbers)
             yield Chunk(row, {name: values[:, j] for j, name in enumerate(header)}, len(lines))
             row += len(lines)
 
