@@ -227,17 +227,11 @@ def read_jsonl(stream: IO[bytes], origin: str, chunk_rows: int = CHUNK_ROWS
     if first_line is None:
         raise InputError(f"{origin} is empty: expected one JSON object per line")
 
-    def unique(pairs: list[tuple[str, Any]]) -> dict:
-        obj = dict(pairs)
-        if len(obj) < len(pairs):
-            seen: set[str] = set()
-            twice = next(name for name, _ in pairs if name in seen or seen.add(name))
-            raise InputError(f"{origin}: {twice} appears twice in one object")
-        return obj
+    from .bindings import load_json_object
 
     def load(line: bytes, row: int) -> dict:
         try:
-            obj = json.loads(line, parse_int=float, object_pairs_hook=unique)
+            obj = load_json_object(line, f"{origin}, row {row:,}")
         except (ValueError, RecursionError):
             raise InputError(f"{origin}, row {row:,}: not a JSON object") from None
         if not isinstance(obj, dict):

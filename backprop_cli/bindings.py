@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from typing import Any
 
 from .errors import InputError
 from .numbers import DECIMAL
@@ -35,26 +36,34 @@ def parse_binding(text: str) -> tuple[str, float]:
     return name, parse_value(name, value)
 
 
+def load_json_object(text: str | bytes, origin: str) -> Any:
+    """JSON with numbers as floats (no huge integers), refusing NaN, Infinity and a name
+    given twice in one object: the reading that --values and JSON Lines share."""
+    import json
+
+    def reject_constant(token: str) -> float:
+        raise InputError(f"{origin}: {token} is not a finite number")
+
+    def unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        data = dict(pairs)
+        if len(data) < len(pairs):
+            seen: set[str] = set()
+            twice = next(name for name, _ in pairs if name in seen or seen.add(name))
+            raise InputError(f"{origin}: {twice} is given twice in one object")
+        return data
+
+    return json.loads(text, parse_constant=reject_constant, parse_int=float,
+                      object_pairs_hook=unique)
+
+
 def parse_values_file(text: str, origin: str) -> dict[str, float]:
     """A JSON object of numbers, or NAME=VALUE lines (blank lines and # comments allowed)."""
     stripped = text.lstrip()
     if stripped.startswith("{"):
         import json
 
-        def reject_constant(token: str) -> float:
-            raise InputError(f"{origin}: {token} is not a finite number")
-
-        def unique(pairs: list[tuple[str, object]]) -> dict[str, object]:
-            data = dict(pairs)
-            if len(data) < len(pairs):
-                seen: set[str] = set()
-                twice = next(name for name, _ in pairs if name in seen or seen.add(name))
-                raise InputError(f"{origin}: {twice!r} is given twice")
-            return data
-
         try:
-            data = json.loads(text, parse_constant=reject_constant, parse_int=float,
-                              object_pairs_hook=unique)
+            data = load_json_object(text, origin)
         except json.JSONDecodeError as error:
             raise InputError(f"{origin}: not valid JSON: {error}") from None
         except RecursionError:

@@ -23,18 +23,12 @@ import time
 from pathlib import Path
 
 import numpy as np
+from timing import best_of
 
 ROOT = Path(__file__).resolve().parent.parent
 NAMES = ["w0", "x0", "w1", "x1", "w2"]
 
 
-def best(runs: int, fn) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def numpy_floor(c: dict[str, np.ndarray]) -> list[np.ndarray]:
@@ -66,9 +60,9 @@ def compute(rows: int) -> None:
     floor = numpy_floor(columns)
     assert np.allclose(result.value, floor[0], rtol=1e-12)
     assert np.allclose(result.grads[0], floor[1], rtol=1e-9)
-    t_floor = best(5, lambda: numpy_floor(columns))
-    t_ours = best(5, ours)
-    t_chunked = best(5, chunked)
+    t_floor = best_of(5, lambda: numpy_floor(columns))
+    t_ours = best_of(5, ours)
+    t_chunked = best_of(5, chunked)
     print(f"compute only, sigmoid neuron, {rows:,} points (value and 5 gradients)")
     print(f"  NumPy by hand (floor)     {t_floor:7.3f} s")
     print(f"  backprop, one chunk       {t_ours:7.3f} s   {t_ours / t_floor:5.2f}x the floor")
@@ -106,8 +100,8 @@ def end_to_end(rows: int, workdir: Path) -> None:
         data = np.loadtxt(points, delimiter=",", skiprows=1)
         np.savetxt(workdir / "numpy.csv", data, delimiter=",", fmt="%r")
 
-    t_ours = best(3, ours)
-    t_numpy = best(1, numpy_round_trip)
+    t_ours = best_of(3, ours)
+    t_numpy = best_of(1, numpy_round_trip)
     back = np.loadtxt(out, delimiter=",", skiprows=1, max_rows=50_000)
     given = np.loadtxt(points, delimiter=",", skiprows=1, max_rows=50_000)
     assert (back[:, :5] == given).all(), "inputs did not read back as the same doubles"

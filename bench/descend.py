@@ -15,8 +15,9 @@ Run: python bench/descend.py
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
+
+from timing import best_of
 
 from backprop_cli.api import bind_inputs, parse_program
 from backprop_cli.descend import Settings, descend
@@ -25,13 +26,6 @@ from backprop_cli.engine import backward, forward
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def best_of(runs: int, fn) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def neuron() -> None:
