@@ -231,7 +231,7 @@ def read_jsonl(stream: IO[bytes], origin: str, chunk_rows: int = CHUNK_ROWS
 
     def load(line: bytes, row: int) -> dict:
         try:
-            obj = load_json_object(line, f"{origin}, row {row:,}")
+            obj = load_json_object(line, f"{origin}, row {row:,}", check_constants=False)
         except (ValueError, RecursionError):
             raise InputError(f"{origin}, row {row:,}: not a JSON object") from None
         if not isinstance(obj, dict):

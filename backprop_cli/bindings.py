@@ -36,12 +36,15 @@ def parse_binding(text: str) -> tuple[str, float]:
     return name, parse_value(name, value)
 
 
-def load_json_object(text: str | bytes, origin: str) -> Any:
-    """JSON with numbers as floats (no huge integers), refusing NaN, Infinity and a name
-    given twice in one object: the reading that --values and JSON Lines share."""
+def load_json_object(text: str | bytes, origin: str, *, check_constants: bool = True) -> Any:
+    """JSON with numbers as floats (no huge integers) and no name given twice in one
+    object: the reading that --values and JSON Lines share. NaN and Infinity are refused
+    here unless the caller checks every number itself (and can name its column)."""
     import json
 
     def reject_constant(token: str) -> float:
+        if not check_constants:
+            return float(token.replace("Infinity", "inf"))
         raise InputError(f"{origin}: {token} is not a finite number")
 
     def unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
