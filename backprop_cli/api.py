@@ -12,6 +12,7 @@ import math
 from collections.abc import Mapping
 from typing import NamedTuple
 
+from .blocks import Block
 from .builder import DEFAULT_MAX_BYTES, DEFAULT_MAX_NODES, build_graph, suggest
 from .engine import Evaluation, evaluate_graph
 from .errors import InputError
@@ -181,8 +182,6 @@ class Result:
 
 
 def op_name(op: object) -> str:
-    from .blocks import Block
-
     return "def" if isinstance(op, Block) else op.name  # type: ignore[attr-defined]
 
 

@@ -76,7 +76,7 @@ def render(result: Result, options: RenderOptions) -> Table:
 
 def notes(result: Result) -> tuple[list[int], dict[int, str]]:
     """How many gradients each node's gradient sums, and the gates at a kink or tie."""
-    from ..explain import kink_at
+    from ..kinks import kink_at
 
     graph = result.graph
     values = result.evaluation.values
