@@ -14,6 +14,7 @@ from .blocks import Block
 from .graph import Graph
 from .labels import all_labels
 from .numbers import format_number
+from .numbers import shown as number
 from .ops import CONST, INPUT
 
 
@@ -115,11 +116,6 @@ def node_caption(picture: Picture, node_id: int, precision: int) -> str:
         return ""
     return (f"{number(picture.values[node_id], precision)} / "
             f"{number(picture.grads[node_id], precision)}")
-
-
-def number(value: float, precision: int) -> str:
-    text = f"{value:.{precision}g}"
-    return "0" if text == "-0" else text
 
 
 def labels(picture: Picture) -> list[str]:

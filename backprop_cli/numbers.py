@@ -19,6 +19,12 @@ def format_number(value: float) -> str:
     return text[:-2] if text.endswith(".0") else text
 
 
+def shown(value: float, precision: int) -> str:
+    """A number for people: ``precision`` significant digits, and no ``-0``."""
+    text = f"{value:.{precision}g}"
+    return "0" if text == "-0" else text
+
+
 def json_number(value: float) -> float | str:
     """A JSON-safe number: finite floats as they are, others as "nan", "inf", "-inf"."""
     if math.isfinite(value):

@@ -54,9 +54,9 @@ def test_sigmoid_neuron_formula_value() -> None:
     assert round(value, 4) == -0.1966
 
 
-@settings(max_examples=120)
-@given(programs(), st.fixed_dictionaries({n: st.floats(-2, 2) for n in INPUTS}))
-def test_printed_derivatives_agree_with_eval(program: str, point: dict) -> None:
+def evaluable(program: str, point: dict) -> tuple:
+    """The graph, its inputs, the point on them and eval's result; skips a point where
+    the program has no finite value."""
     graph = parse_program(program)
     names = list(graph.input_names())
     point = {k: v for k, v in point.items() if k in names}
@@ -64,6 +64,13 @@ def test_printed_derivatives_agree_with_eval(program: str, point: dict) -> None:
         result = evaluate(program, point)
     except EvaluationError:
         assume(False)
+    return graph, names, point, result
+
+
+@settings(max_examples=120)
+@given(programs(), st.fixed_dictionaries({n: st.floats(-2, 2) for n in INPUTS}))
+def test_printed_derivatives_agree_with_eval(program: str, point: dict) -> None:
+    graph, names, point, result = evaluable(program, point)
     texts = derivative_texts(program)
     full = {**{graph.nodes[i].name: graph.nodes[i].value for i in graph.inputs
                if graph.nodes[i].value is not None}, **point}
@@ -83,13 +90,7 @@ def test_printed_derivatives_agree_with_eval(program: str, point: dict) -> None:
 @settings(max_examples=60)
 @given(programs(), st.fixed_dictionaries({n: st.floats(-2, 2) for n in INPUTS}))
 def test_the_straight_line_program_agrees(program: str, point: dict) -> None:
-    graph = parse_program(program)
-    names = list(graph.input_names())
-    point = {k: v for k, v in point.items() if k in names}
-    try:
-        result = evaluate(program, point)
-    except EvaluationError:
-        assume(False)
+    graph, names, point, result = evaluable(program, point)
     gradient = symbolic_gradient(graph, names)
     statements = to_program(list(gradient.derivatives.values()),
                             [f"d_{n}" for n in names], set(graph.names))

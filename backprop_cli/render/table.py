@@ -7,17 +7,13 @@ from rich.table import Table
 from rich.text import Text
 
 from ..api import NodeRecord, Result
+from ..numbers import shown as number
 from . import RenderOptions
 
 INPUT_STYLE = "cyan"
 OUTPUT_STYLE = "bold yellow"
 GRAD_STYLE = "red"
 VALUE_STYLE = "green"
-
-
-def number(value: float, precision: int) -> str:
-    text = f"{value:.{precision}g}"
-    return "0" if text == "-0" else text
 
 
 def node_text(record: NodeRecord) -> Text:
