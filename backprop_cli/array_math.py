@@ -42,7 +42,13 @@ def where(condition: Any, if_true: Any, if_false: Any) -> Any:
 def sigmoid(x: Any) -> Any:
     # 1/(1+e^-x) is accurate everywhere; where e^-x overflows (x < -709) it gives 0, the
     # true value rounded (below the smallest normal double) - and one division, not two.
-    return 1.0 / (1.0 + np.exp(-x))
+    if x.__class__ is not np.ndarray:
+        return 1.0 / (1.0 + np.exp(-x))
+    result = np.negative(x)  # one new array, the other three steps in place
+    np.exp(result, out=result)
+    result += 1.0
+    np.reciprocal(result, out=result)
+    return result
 
 
 def softplus(x: Any) -> Any:

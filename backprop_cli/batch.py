@@ -19,44 +19,14 @@ from typing import IO, Any, NamedTuple
 import numpy as np
 
 from . import array_math
+from .allocator import keep_freed_memory
+from .csv_blocks import parse_block
 from .engine import backward, evaluate_graph, forward
 from .errors import EvaluationError, InputError
 from .graph import Graph
 from .numbers import DECIMAL
 
 CHUNK_ROWS = 65_536
-_ALLOWED = b"0123456789.eE+-, \t\r\n"
-_NOT_SEPARATORS = b"0123456789.eE+- \t\r"
-
-
-def _may_have_blank_lines(block: bytes) -> bool:
-    """Cheap and conservative: True for any block with an empty or whitespace-only line."""
-    return (block.startswith((b"\n", b"\r", b" ", b"\t")) or b"\n\n" in block
-            or b"\n\r" in block or b"\n " in block or b"\n\t" in block)
-
-
-def _fast_rows(block: bytes, rows: int, width: int) -> np.ndarray | None:
-    """A block of well-formed rows parsed at once, or None to go line by line.
-
-    Well-formed: only number characters, exactly ``width - 1`` commas on every line
-    (counted at once over the block's bytes), and cells that each parse as one finite
-    number (cells split at commas and line ends only, so "1 2" stays one bad cell).
-    """
-    if block.translate(None, _ALLOWED):
-        return None
-    # every line: width - 1 commas, then its end (the separators alone, compared at once)
-    if block.translate(None, _NOT_SEPARATORS) != (b"," * (width - 1) + b"\n") * rows:
-        return None
-    cells = block.decode("ascii").rstrip().replace("\n", ",").split(",")
-    if len(cells) != rows * width:
-        return None
-    try:
-        parsed = np.array(cells, dtype=np.float64)
-    except ValueError:
-        return None
-    if not np.isfinite(parsed).all():
-        return None
-    return parsed.reshape(rows, width)
 
 
 class Chunk(NamedTuple):
@@ -195,26 +165,24 @@ def read_csv(stream: IO[bytes], origin: str, chunk_rows: int = CHUNK_ROWS
             raw = list(itertools.islice(stream, chunk_rows))
             if not raw:
                 return
-            block = b"".join(raw)
-            if _may_have_blank_lines(block) or not block.endswith(b"\n"):
-                numbered = [(line_number + 1 + k, line.rstrip(b"\r\n") + b"\n")
-                            for k, line in enumerate(raw) if line.strip()]
-                lines = [line for _, line in numbered]
-                block = b"".join(lines)
-            else:
-                numbered = None
-                lines = raw
             first_line = line_number + 1
             line_number += len(raw)
-            if not lines:
-                continue
-            values = _fast_rows(block, len(lines), width)
-            if values is None:
-                numbers = ([n for n, _ in numbered] if numbered is not None
-                           else list(range(first_line, first_line + len(lines))))
-                values = _slow_rows(lines, header, origin, row, numbers)
-            yield Chunk(row, {name: values[:, j] for j, name in enumerate(header)}, len(lines))
-            row += len(lines)
+            block = b"".join(raw)
+            columns = parse_block(block, len(raw), width) if block.endswith(b"\n") else None
+            rows = len(raw)
+            if columns is None:  # blank lines, a last line without its end, or a bad cell
+                numbered = [(first_line + k, line.rstrip(b"\r\n") + b"\n")
+                            for k, line in enumerate(raw) if line.strip()]
+                if not numbered:
+                    continue
+                lines = [line for _, line in numbered]
+                rows = len(lines)
+                columns = parse_block(b"".join(lines), rows, width)
+                if columns is None:
+                    values = _slow_rows(lines, header, origin, row, [n for n, _ in numbered])
+                    columns = [values[:, j] for j in range(width)]
+            yield Chunk(row, dict(zip(header, columns)), rows)
+            row += rows
 
     return header, chunks()
 
@@ -292,8 +260,14 @@ class Rows(NamedTuple):
 def evaluate_chunks(graph: Graph, fixed: Mapping[int, float], chunks: Iterable[Chunk],
                     *, allow_nonfinite: bool = False, origin: str = "the points",
                     xp: Any = array_math) -> Iterator[Rows]:
-    """Forward and backward over each chunk; a non-finite number names its first row."""
+    """Forward and backward over each chunk; a non-finite number names its first row.
+
+    The chunks' columns hold finite numbers (the readers and sweeps see to it), so only
+    the gates' values are tested, and every gradient.
+    """
+    keep_freed_memory()
     ids = {graph.nodes[i].name: i for i in graph.inputs}
+    gates = [i for i, node in enumerate(graph.nodes) if not node.op.is_leaf]
     for chunk in chunks:
         leaves: dict[int, Any] = dict(fixed)
         for name, column in chunk.columns.items():
@@ -302,7 +276,7 @@ def evaluate_chunks(graph: Graph, fixed: Mapping[int, float], chunks: Iterable[C
         with np.errstate(all="ignore"):
             values = forward(graph, leaves, xp)
             if not allow_nonfinite:
-                _check(graph, values, leaves, chunk, origin, n)
+                _check(graph, [values[i] for i in gates], leaves, chunk, origin, n)
             grads = backward(graph, values, xp)
             if not allow_nonfinite:
                 _check(graph, grads, leaves, chunk, origin, n)
@@ -314,9 +288,20 @@ def evaluate_chunks(graph: Graph, fixed: Mapping[int, float], chunks: Iterable[C
         )
 
 
+def _all_finite(numbers: Sequence[Any]) -> bool:
+    """True when every number is finite; an array shared by several nodes is tested once."""
+    seen: set[int] = set()
+    for v in numbers:
+        if id(v) not in seen:
+            seen.add(id(v))
+            if not np.isfinite(v).all():
+                return False
+    return True
+
+
 def _check(graph: Graph, numbers: Sequence[Any], leaves: Mapping[int, Any], chunk: Chunk,
            origin: str, n: int) -> None:
-    if all(np.isfinite(v).all() for v in numbers):
+    if _all_finite(numbers):
         return
     bad = np.zeros(n, dtype=bool)
     for v in numbers:

@@ -401,6 +401,7 @@ def evaluate_many(ctx: click.Context, spec: ProgramSpec, at: str | None,
         sweep_chunks,
     )
     from .render.rows import csv_chunks, jsonl_chunks
+    from .streaming import write_blocks
 
     if at is not None and sweep_texts:
         raise click.UsageError("use --at or --sweep, not both", ctx=ctx)
@@ -438,10 +439,7 @@ def evaluate_many(ctx: click.Context, spec: ProgramSpec, at: str | None,
     evaluated = evaluate_chunks(graph, fixed, chunks, allow_nonfinite=allow_nonfinite,
                                 origin=origin, xp=ties.namespace(array_math, tie_rule))
     writer = jsonl_chunks if fmt in ("json", "jsonl") else csv_chunks
-    out = sys.stdout.buffer
-    for block in writer(list(inputs), evaluated):
-        out.write(block)
-    out.flush()
+    write_blocks(sys.stdout.buffer, writer(list(inputs), evaluated))
 
 
 GRAPH_EPILOG = """\b

@@ -35,8 +35,10 @@ def csv_chunks(names: Sequence[str], evaluated: Iterable[Rows]) -> Iterator[byte
         else:
             block = "".join(",".join(map(format_number, row)) + "\n"
                             for row in matrix.tolist()).encode()
-        yield top + block
-        top = b""
+        if top:
+            yield top
+            top = b""
+        yield block
     if top:
         yield top
 
