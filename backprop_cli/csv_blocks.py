@@ -18,6 +18,7 @@ the careful path too.
 from __future__ import annotations
 
 import io
+import warnings
 from typing import Any
 
 import numpy as np
@@ -54,8 +55,10 @@ def parse_block(block: bytes, rows: int, width: int, *, engine: str = "auto"
 
 def _with_numpy(block: bytes, width: int) -> list[np.ndarray] | None:
     try:
-        matrix = np.loadtxt(io.StringIO(block.decode("ascii")), delimiter=",", dtype=np.float64,
-                            comments=None, quotechar=None, ndmin=2)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "input contained no data", for blank lines
+            matrix = np.loadtxt(io.StringIO(block.decode("ascii")), delimiter=",",
+                                dtype=np.float64, comments=None, quotechar=None, ndmin=2)
     except ValueError:
         return None
     if matrix.shape[1] != width:

@@ -205,3 +205,17 @@ def test_module_entry_point() -> None:
     done = subprocess.run([sys.executable, "-m", "backprop_cli", "eval", *EXAMPLE, "--value"],
                           capture_output=True, cwd=ROOT, check=False)
     assert done.stdout == b"-12\n"
+
+
+def test_batch_rows_in_a_pipe_closed_early() -> None:
+    producer = subprocess.Popen(
+        [*backprop_command(), "eval", "sin(x) * y", "y=2", "--sweep", "x=0:1:2000000"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT,
+    )
+    assert producer.stdout is not None
+    first = producer.stdout.readline()
+    producer.stdout.close()
+    _, err = producer.communicate(timeout=60)
+    assert first == b"x,y,value,d_x,d_y\n"
+    assert b"Traceback" not in err and err == b""
+    assert producer.returncode == 1  # the output could not be written, quietly

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -38,7 +39,7 @@ NUMBER_TEXT = st.one_of(
     st.floats(allow_nan=False, allow_infinity=False).map(repr),
     st.floats(allow_nan=False, allow_infinity=False, width=32).map(lambda x: f"{x:.9e}"),
     st.integers(-10**30, 10**30).map(str),
-    st.text(alphabet="0123456789.eE+- \t", min_size=0, max_size=8),
+    st.text(alphabet="0123456789.eE+- \t\r", min_size=0, max_size=8),
     st.sampled_from(["1.", ".5", "+1", "-0", "1e5", "1E+05", "1e999", "-1e-999", " 1", "1 ",
                      "\t2", ".", "e1", "1e", "+-1", "1-2", "1.2.3", "", " ", "00012"]),
 )
@@ -88,10 +89,14 @@ def test_well_formed_blocks_parse_to_the_same_doubles(engine: str) -> None:
     (b"1e999,2\n", 1, 2),         # overflows
     (b'"1",2\n', 1, 2),           # quotes
     (b"1,2\n", 2, 2),             # fewer lines than said
+    (b"\n\n", 2, 1),              # blank lines only
+    (b"1\r2\n", 1, 1),            # a carriage return inside a line
 ])
 def test_what_goes_down_the_careful_path(engine: str, block: bytes, rows: int,
                                          width: int) -> None:
-    parsed = parse_block(block, rows, width, engine=engine)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing reaches the user's terminal
+        parsed = parse_block(block, rows, width, engine=engine)
     assert (parsed is not None) == (block == b"1,2\n3,4\n")
 
 
