@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from . import scalar_math
+
 batched = True  # the engine: gradients are arrays, never skipped for being zero
 
 exp = np.exp
@@ -31,8 +33,21 @@ tanh = np.tanh
 fabs = np.abs
 sign = np.sign
 divide = np.divide
-power = np.power
 isfinite = np.isfinite
+
+
+def power(a: Any, b: Any) -> Any:
+    """Row by row as the pass at one point takes it (C's ``pow``)."""
+    if a.__class__ is not np.ndarray and b.__class__ is not np.ndarray:
+        return scalar_math.power(float(a), float(b))
+    if b.__class__ is not np.ndarray and b == 0.5:
+        # NumPy takes the square root for a lone exponent of 1/2, fast, but gives -0 at -0
+        # and NaN at -inf, where pow gives +0 and +inf
+        result = np.sqrt(a)
+        result += 0.0
+        result[a == -np.inf] = np.inf
+        return result
+    return np.power(a, b)
 
 
 def where(condition: Any, if_true: Any, if_false: Any) -> Any:
@@ -56,7 +71,7 @@ def softplus(x: Any) -> Any:
 
 
 def relu(x: Any) -> Any:
-    return np.where(x > 0, x, 0.0 * x)
+    return np.where((x > 0) | (x != x), x, 0.0)  # NaN stays NaN, -inf gives 0
 
 
 def step(x: Any) -> Any:
@@ -64,16 +79,23 @@ def step(x: Any) -> Any:
 
 
 def maximum(*args: Any) -> Any:
+    """Row by row as Python's ``max``, which the pass at one point uses: the first of
+    tied arguments wins (``max(0.0, -0.0)`` is 0.0), and NaN only when it comes first."""
+    if not any(a.__class__ is np.ndarray for a in args):
+        return max(args)
     result = args[0]
     for a in args[1:]:
-        result = np.maximum(result, a)
+        result = np.where(a > result, a, result)
     return result
 
 
 def minimum(*args: Any) -> Any:
+    """Row by row as Python's ``min`` (see ``maximum``)."""
+    if not any(a.__class__ is np.ndarray for a in args):
+        return min(args)
     result = args[0]
     for a in args[1:]:
-        result = np.minimum(result, a)
+        result = np.where(a < result, a, result)
     return result
 
 

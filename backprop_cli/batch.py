@@ -263,7 +263,10 @@ def evaluate_chunks(graph: Graph, fixed: Mapping[int, float], chunks: Iterable[C
     """Forward and backward over each chunk; a non-finite number names its first row.
 
     The chunks' columns hold finite numbers (the readers and sweeps see to it), so only
-    the gates' values are tested, and every gradient.
+    the gates' values are tested, and the inputs' gradients: a non-finite gradient
+    anywhere reaches some input's gradient in the same row, since the backward pass
+    multiplies it into every argument that depends on an input (infinity times zero is
+    NaN) and adds it into their sums.
     """
     keep_freed_memory()
     ids = {graph.nodes[i].name: i for i in graph.inputs}
@@ -275,17 +278,53 @@ def evaluate_chunks(graph: Graph, fixed: Mapping[int, float], chunks: Iterable[C
         n = chunk.rows
         with np.errstate(all="ignore"):
             values = forward(graph, leaves, xp)
-            if not allow_nonfinite:
-                _check(graph, [values[i] for i in gates], leaves, chunk, origin, n)
-            grads = backward(graph, values, xp)
-            if not allow_nonfinite:
-                _check(graph, grads, leaves, chunk, origin, n)
+            grads = _skip_zero_gradients(graph, values, backward(graph, values, xp), xp, n)
+            if not allow_nonfinite:  # the first row with a bad value or gradient, either
+                _check(graph, [*(values[i] for i in gates), *(grads[i] for i in graph.inputs)],
+                       leaves, chunk, origin, n)
         yield Rows(
             chunk.first_row,
             [np.broadcast_to(np.asarray(leaves[i], dtype=float), (n,)) for i in graph.inputs],
             np.broadcast_to(np.asarray(values[graph.output], dtype=float), (n,)),
             [np.broadcast_to(np.asarray(grads[i], dtype=float), (n,)) for i in graph.inputs],
         )
+
+
+class _ZeroGradientsPassNothing:
+    """``xp``, with the rows where a node's gradient is exactly 0 passing nothing back."""
+
+    masks_zero_gradients = True
+
+    def __init__(self, xp: Any) -> None:
+        self._xp = xp
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._xp, name)
+
+
+def _skip_zero_gradients(graph: Graph, values: list[Any], grads: list[Any], xp: Any,
+                         n: int) -> list[Any]:
+    """The inputs' gradients as at one point, in the rows where they are not finite.
+
+    At one point, the backward pass skips a node whose gradient is 0, so a local
+    derivative that is infinite there (``1/x`` at a tiny ``x`` under a saturated
+    ``atan``) never meets it; over a chunk, ``0 * inf`` would make NaN. Those rows only
+    (rare: their gradient is not finite) run the backward pass again with the skip.
+    """
+    if _all_finite([grads[i] for i in graph.inputs]):
+        return grads
+    bad = np.zeros(n, dtype=bool)
+    for i in graph.inputs:
+        bad |= ~np.isfinite(np.broadcast_to(grads[i], (n,)))
+    rows = np.flatnonzero(bad)
+    again = backward(graph, [v[rows] if v.__class__ is np.ndarray and v.ndim == 1 else v
+                             for v in values], _ZeroGradientsPassNothing(xp))
+    grads = list(grads)
+    for i in graph.inputs:
+        full = np.array(np.broadcast_to(grads[i], (n,)), dtype=float)
+        full[rows] = np.broadcast_to(again[i], (len(rows),))
+        grads[i] = full
+    return grads
 
 
 def _all_finite(numbers: Sequence[Any]) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any, NamedTuple
 
 from . import scalar_math
@@ -60,6 +61,8 @@ def backward(graph: Graph, values: Sequence[Any], xp: Any = scalar_math) -> list
     grads: list[Any] = [0.0] * len(nodes)
     grads[graph.output] = getattr(xp, "ONE", 1.0)  # an exact 1 for rational arithmetic
     batched = getattr(xp, "batched", False)  # arrays of points: no zero test on a whole array
+    accumulate = (partial(_accumulate_masked, xp) if getattr(xp, "masks_zero_gradients", False)
+                  else _accumulate)
     for i in range(graph.output, -1, -1):
         g = grads[i]
         if (g.__class__ is float or not batched) and g == 0.0:
@@ -70,20 +73,20 @@ def backward(graph: Graph, values: Sequence[Any], xp: Any = scalar_math) -> list
         if len(args) == 1 and op.per_argument:
             a = args[0]
             if needs[a]:
-                grads[a] = _accumulate(grads[a], g, op.partials[0](xp, values[i], values[a]))
+                grads[a] = accumulate(grads[a], g, op.partials[0](xp, values[i], values[a]))
         elif len(args) == 2 and op.per_argument:
             a, b = args
             va, vb = values[a], values[b]
             if needs[a]:
-                grads[a] = _accumulate(grads[a], g, op.partials[0](xp, values[i], va, vb))
+                grads[a] = accumulate(grads[a], g, op.partials[0](xp, values[i], va, vb))
             if needs[b]:
-                grads[b] = _accumulate(grads[b], g, op.partials[1](xp, values[i], va, vb))
+                grads[b] = accumulate(grads[b], g, op.partials[1](xp, values[i], va, vb))
         else:
             wanted = tuple(needs[a] for a in args)
             local = op.local_gradients(xp, values[i], tuple(values[a] for a in args), wanted)
             for a, d in zip(args, local):
                 if d is not None:
-                    grads[a] = _accumulate(grads[a], g, d)
+                    grads[a] = accumulate(grads[a], g, d)
     return grads
 
 
@@ -103,6 +106,12 @@ def _accumulate(total: Any, g: Any, local: Any) -> Any:
     if total.__class__ is float and total == 0.0:
         return contribution
     return total + contribution
+
+
+def _accumulate_masked(xp: Any, total: Any, g: Any, local: Any) -> Any:
+    """As ``_accumulate``, but the rows where ``g`` is exactly 0 pass nothing on (not
+    ``0 * inf``, NaN): at one point, a node whose gradient is 0 is skipped."""
+    return _accumulate(total, g, xp.where(g == 0.0, 0.0, local))
 
 
 def evaluate_graph(

@@ -124,12 +124,12 @@ def softplus(x: float) -> float:
 
 
 def relu(x: float) -> float:
-    return x if x > 0.0 else 0.0
+    return x if x > 0.0 or x != x else 0.0  # NaN stays NaN
 
 
 def sign(x: float) -> float:
-    """-1, 0 or 1: the derivative of ``abs`` (0 at 0, SPEC §3)."""
-    return 1.0 if x > 0.0 else (-1.0 if x < 0.0 else 0.0)
+    """-1, 0 or 1: the derivative of ``abs`` (0 at 0, SPEC §3); NaN stays NaN."""
+    return 1.0 if x > 0.0 else (-1.0 if x < 0.0 else (0.0 if x == 0.0 else x))
 
 
 def step(x: float) -> float:

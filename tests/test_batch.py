@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from backprop_cli import EvaluationError, evaluate, parse_program
 from backprop_cli.api import bind_inputs
 from backprop_cli.batch import Chunk, evaluate_chunks, parse_sweep, read_csv
+from backprop_cli.ops import FUNCTIONS
 
 from .cli_helpers import run
 from .test_programs import INPUTS, programs
@@ -161,3 +162,78 @@ def test_plot_errors() -> None:
     assert run("plot", "x*y", "--sweep", "z=0:1:5", "y=1").code == 2
     assert run("plot", "x", "--sweep", "x=0:1:1").code == 2
     assert run("plot", "log(x)", "--sweep", "x=-2:-1:5").code == 1
+
+
+UNARY_FUNCTIONS = sorted(name for name, op in FUNCTIONS.items() if op.min_args == 1)
+
+
+@st.composite
+def risky_programs(draw: st.DrawFn) -> str:
+    """Programs whose values or gradients leave the finite numbers at some points."""
+    names = list(INPUTS)
+    lines = []
+    for i in range(draw(st.integers(1, 5))):
+        a = draw(st.sampled_from(names))
+        b = draw(st.one_of(st.sampled_from(names), st.sampled_from(["0", "0.5", "2"])))
+        fn = draw(st.sampled_from(UNARY_FUNCTIONS))
+        expr = draw(st.sampled_from([
+            f"{fn}({a})", f"{fn}({a} * {b})", f"{fn}(1 / {a})", f"{a} / {b}", f"{a} ^ {b}",
+            f"{a} ^ 0.5", f"{a} ^ -0.5", f"{a} ^ 2", f"{a} ^ -1", f"{a} ^ 3", f"exp({a} * 400)",
+            f"1 / (1 + exp(-{a} * 800))", f"log({a}, {b})", f"max({a}, {b}, 0)",
+            f"min({a}, {b})", f"{a} * {b}", f"-{a}",
+        ]))
+        lines.append(f"t{i} = {expr}")
+        names.append(f"t{i}")
+    return "\n".join(lines)
+
+
+@settings(max_examples=150)
+@given(risky_programs(), st.lists(st.tuples(*[st.sampled_from(
+    [0.0, -0.0, 1.0, -1.0, 0.5, -2.0, 3.0, 1e-300, 1e300, -1e300, 2.5, 5e-324, 710.0, -745.5]
+)] * 3), min_size=1, max_size=12))
+def test_batch_fails_at_the_first_row_the_scalar_engine_fails(program: str, points: list) -> None:
+    """Only the gates' values and the inputs' gradients are tested in a batch: a bad
+    gradient anywhere must still be found, at the same first row."""
+    graph = parse_program(program)
+    names = list(graph.input_names())
+    columns = {n: np.array([p[INPUTS.index(n)] for p in points]) for n in names}
+    fixed = bind_inputs(graph, {n: 0.0 for n in columns})
+    first_bad = None
+    for k in range(len(points)):
+        try:
+            evaluate(program, {n: float(columns[n][k]) for n in columns})
+        except EvaluationError:
+            first_bad = k + 1
+            break
+    try:
+        list(evaluate_chunks(graph, fixed, [Chunk(1, columns, len(points))]))
+    except EvaluationError as error:
+        assert first_bad is not None, (program, points, error.message)
+        assert f"row {first_bad:,}:" in error.message, (program, points, error.message)
+    else:
+        assert first_bad is None, (program, points)
+
+
+def _same(a: float, b: float) -> bool:
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
+    return math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-300)
+
+
+@settings(max_examples=150)
+@given(risky_programs(), st.lists(st.tuples(*[st.sampled_from(
+    [0.0, -0.0, 1.0, -1.0, 0.5, -2.0, 3.0, 1e-300, 1e300, -1e300, 2.5, 5e-324, 710.0, -745.5]
+)] * 3), min_size=1, max_size=12))
+def test_non_finite_rows_let_through_equal_the_scalar_engine(program: str, points: list) -> None:
+    graph = parse_program(program, allow_nonfinite=True)
+    names = list(graph.input_names())
+    columns = {n: np.array([p[INPUTS.index(n)] for p in points]) for n in names}
+    fixed = bind_inputs(graph, {n: 0.0 for n in columns})
+    (rows,) = evaluate_chunks(graph, fixed, [Chunk(1, columns, len(points))],
+                              allow_nonfinite=True)
+    for k in range(len(points)):
+        single = evaluate(program, {n: float(columns[n][k]) for n in columns},
+                          allow_nonfinite=True)
+        assert _same(float(rows.value[k]), single.value), (program, points[k])
+        for j, name in enumerate(names):
+            assert _same(float(rows.grads[j][k]), single.gradient[name]), (program, points[k], name)
