@@ -109,33 +109,41 @@ def _cell_error(origin: str, where: str, column: str, text: str) -> InputError:
     )
 
 
+_CELL_SPACE = " \t\r\n"  # around a cell: what the block parsers skip too
+
+
 def _slow_rows(lines: Sequence[bytes], header: Sequence[str], origin: str,
-               first_row: int, line_numbers: Sequence[int]) -> np.ndarray:
-    """Parse line by line, to name the first bad row and column exactly."""
+               first_row: int, line_numbers: Sequence[int]
+               ) -> tuple[np.ndarray, InputError | None]:
+    """Parse line by line: the rows before the first bad one, and its error (or None)."""
     import csv
 
+    csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))  # a number may be long
     out = np.empty((len(lines), len(header)))
     for k, raw in enumerate(lines):
-        row = first_row + k
-        where = f"row {row:,} (line {line_numbers[k]:,})"
+        where = f"row {first_row + k:,} (line {line_numbers[k]:,})"
+        error = None
         try:
-            text = raw.decode("ascii")
+            cells = next(csv.reader([raw.decode("ascii")]), [])
         except UnicodeDecodeError:
-            raise InputError(f"{origin}, {where}: a character outside ASCII") from None
-        try:
-            cells = next(csv.reader([text]), [])
-        except csv.Error as error:
-            raise InputError(f"{origin}, {where}: {error}") from None
-        if len(cells) != len(header):
-            raise InputError(
-                f"{origin}, {where}: {len(cells)} cells, but the header has "
-                f"{len(header)} ({', '.join(header)})")
-        for j, cell in enumerate(cells):
-            cell = cell.strip()
-            if not DECIMAL.match(cell) or not math.isfinite(float(cell)):
-                raise _cell_error(origin, where, header[j], cell)
-            out[k, j] = float(cell)
-    return out
+            error = InputError(f"{origin}, {where}: a character outside ASCII")
+        except csv.Error as problem:
+            error = InputError(f"{origin}, {where}: {problem}")
+        else:
+            if len(cells) != len(header):
+                error = InputError(
+                    f"{origin}, {where}: {len(cells)} cells, but the header has "
+                    f"{len(header)} ({', '.join(header)})")
+            else:
+                for j, cell in enumerate(cells):
+                    cell = cell.strip(_CELL_SPACE)
+                    if not DECIMAL.match(cell) or not math.isfinite(float(cell)):
+                        error = _cell_error(origin, where, header[j], cell)
+                        break
+                    out[k, j] = float(cell)
+        if error is not None:
+            return out[:k], error
+    return out, None
 
 
 def read_csv(stream: IO[bytes], origin: str, chunk_rows: int = CHUNK_ROWS
@@ -179,7 +187,12 @@ def read_csv(stream: IO[bytes], origin: str, chunk_rows: int = CHUNK_ROWS
                 rows = len(lines)
                 columns = parse_block(b"".join(lines), rows, width)
                 if columns is None:
-                    values = _slow_rows(lines, header, origin, row, [n for n, _ in numbered])
+                    values, error = _slow_rows(lines, header, origin, row,
+                                               [n for n, _ in numbered])
+                    if error is not None:  # the rows before it first, whatever the chunks
+                        if len(values):
+                            yield Chunk(row, dict(zip(header, values.T)), len(values))
+                        raise error
                     columns = [values[:, j] for j in range(width)]
             yield Chunk(row, dict(zip(header, columns)), rows)
             row += rows
@@ -210,6 +223,25 @@ def read_jsonl(stream: IO[bytes], origin: str, chunk_rows: int = CHUNK_ROWS
     header = list(first)
     _check_names(header, origin)
 
+    def point(obj: dict, row: int) -> list[float]:
+        if obj.keys() != first.keys():
+            raise InputError(f"{origin}, row {row:,}: the names differ from row 1 "
+                             f"({', '.join(header)})")
+        cells = []
+        for name in header:
+            cell = obj[name]
+            if isinstance(cell, bool) or not isinstance(cell, int | float):
+                raise _cell_error(origin, f"row {row:,}", name, json.dumps(cell))
+            try:
+                number = float(cell)
+            except OverflowError:
+                number = math.inf
+            if not math.isfinite(number):
+                raise InputError(f"{origin}, row {row:,}, column {name}: a number beyond the "
+                                 "range of doubles", hint="cells are finite numbers")
+            cells.append(number)
+        return cells
+
     def chunks() -> Iterator[Chunk]:
         row = 1
         pending = itertools.chain([first_line], lines)
@@ -219,16 +251,12 @@ def read_jsonl(stream: IO[bytes], origin: str, chunk_rows: int = CHUNK_ROWS
                 return
             values = np.empty((len(block), len(header)))
             for k, line in enumerate(block):
-                obj = first if row + k == 1 else load(line, row + k)
-                if obj.keys() != first.keys():
-                    raise InputError(f"{origin}, row {row + k:,}: the names differ from row 1 "
-                                     f"({', '.join(header)})")
-                for j, name in enumerate(header):
-                    cell = obj[name]
-                    if (isinstance(cell, bool) or not isinstance(cell, int | float)
-                            or not math.isfinite(cell)):
-                        raise _cell_error(origin, f"row {row + k:,}", name, json.dumps(cell))
-                    values[k, j] = cell
+                try:
+                    values[k] = point(first if row + k == 1 else load(line, row + k), row + k)
+                except InputError:
+                    if k:  # the rows before it first, whatever the chunks
+                        yield Chunk(row, dict(zip(header, values[:k].T)), k)
+                    raise
             yield Chunk(row, {name: values[:, j] for j, name in enumerate(header)}, len(block))
             row += len(block)
 
@@ -279,15 +307,22 @@ def evaluate_chunks(graph: Graph, fixed: Mapping[int, float], chunks: Iterable[C
         with np.errstate(all="ignore"):
             values = forward(graph, leaves, xp)
             grads = _skip_zero_gradients(graph, values, backward(graph, values, xp), xp, n)
-            if not allow_nonfinite:  # the first row with a bad value or gradient, either
-                _check(graph, [*(values[i] for i in gates), *(grads[i] for i in graph.inputs)],
-                       leaves, chunk, origin, n)
-        yield Rows(
+            # the first row with a bad value or gradient, either
+            bad = None if allow_nonfinite else _first_bad_row(
+                [*(values[i] for i in gates), *(grads[i] for i in graph.inputs)], n)
+        rows = Rows(
             chunk.first_row,
             [np.broadcast_to(np.asarray(leaves[i], dtype=float), (n,)) for i in graph.inputs],
             np.broadcast_to(np.asarray(values[graph.output], dtype=float), (n,)),
             [np.broadcast_to(np.asarray(grads[i], dtype=float), (n,)) for i in graph.inputs],
         )
+        if bad is None:
+            yield rows
+            continue
+        if bad:  # the rows before it first, whatever the chunks
+            yield Rows(rows.first_row, [c[:bad] for c in rows.inputs], rows.value[:bad],
+                       [g[:bad] for g in rows.grads])
+        raise _row_error(graph, leaves, chunk.first_row + bad, bad, n, origin)
 
 
 class _ZeroGradientsPassNothing:
@@ -338,21 +373,25 @@ def _all_finite(numbers: Sequence[Any]) -> bool:
     return True
 
 
-def _check(graph: Graph, numbers: Sequence[Any], leaves: Mapping[int, Any], chunk: Chunk,
-           origin: str, n: int) -> None:
+def _first_bad_row(numbers: Sequence[Any], n: int) -> int | None:
+    """The index of the first row where some number is not finite, or None."""
     if _all_finite(numbers):
-        return
+        return None
     bad = np.zeros(n, dtype=bool)
     for v in numbers:
         bad |= ~np.broadcast_to(np.isfinite(v), (n,))
-    k = int(np.argmax(bad))
+    return int(np.argmax(bad))
+
+
+def _row_error(graph: Graph, leaves: Mapping[int, Any], row: int, k: int, n: int,
+               origin: str) -> EvaluationError:
+    """The error at one row, found again at that point alone to name the node exactly."""
     point = {i: float(np.broadcast_to(np.asarray(v, dtype=float), (n,))[k])
              for i, v in leaves.items()}
-    row = chunk.first_row + k
     try:
         evaluate_graph(graph, point)
     except EvaluationError as error:
         error.message = f"{origin}, row {row:,}: {error.message}"
-        raise
-    raise EvaluationError(f"{origin}, row {row:,}: a value or gradient is not finite",
-                          hint="use --allow-nonfinite to let non-finite numbers through")
+        return error
+    return EvaluationError(f"{origin}, row {row:,}: a value or gradient is not finite",
+                           hint="use --allow-nonfinite to let non-finite numbers through")

@@ -424,7 +424,7 @@ def evaluate_many(ctx: click.Context, spec: ProgramSpec, at: str | None,
             stream = sys.stdin.buffer if at == "-" else open(at, "rb")  # noqa: SIM115
         except OSError as error:
             raise InputError(f"cannot read {at}: {error.strerror or error}") from None
-        reader = read_jsonl if str(at).endswith((".jsonl", ".ndjson")) else read_csv
+        reader = read_jsonl if str(at).lower().endswith((".jsonl", ".ndjson")) else read_csv
         columns, chunks = reader(stream, origin, chunk_rows)
     inputs = graph.input_names()
     for name in columns:

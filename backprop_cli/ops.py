@@ -103,6 +103,18 @@ def _pow_domain(a: float, b: float) -> str | None:
     return None
 
 
+def _one_minus_square(x: Any) -> Any:
+    """1 - x^2 as (1 - x)(1 + x): near |x| = 1 the product keeps every digit, where
+    x*x would already have rounded them away."""
+    return (1.0 - x) * (1.0 + x)
+
+
+def _sech_squared(xp: Any, x: Any) -> Any:
+    """1 - tanh(x)^2 as 1/cosh(x)^2: accurate where tanh(x) is within rounding of 1."""
+    c = xp.cosh(x)
+    return xp.divide(1.0, c * c)
+
+
 def _unit_interval(name: str) -> Callable[[float], str | None]:
     def check(x: float) -> str | None:
         return f"{name} is defined on [-1, 1]" if not -1 <= x <= 1 else None
@@ -207,10 +219,10 @@ OPERATIONS: tuple[Op, ...] = (
     Op("tan", "tangent", forward=lambda xp, x: xp.tan(x),
        partials=(lambda xp, out, x: 1.0 + out * out,), partials_text=("1 + tan(x)^2",)),
     Op("asin", "inverse sine", forward=lambda xp, x: xp.asin(x),
-       partials=(lambda xp, out, x: xp.divide(1.0, xp.sqrt(1.0 - x * x)),),
+       partials=(lambda xp, out, x: xp.divide(1.0, xp.sqrt(_one_minus_square(x))),),
        partials_text=("1/sqrt(1 - x^2)",), domain=_unit_interval("asin")),
     Op("acos", "inverse cosine", forward=lambda xp, x: xp.acos(x),
-       partials=(lambda xp, out, x: xp.divide(-1.0, xp.sqrt(1.0 - x * x)),),
+       partials=(lambda xp, out, x: xp.divide(-1.0, xp.sqrt(_one_minus_square(x))),),
        partials_text=("-1/sqrt(1 - x^2)",), domain=_unit_interval("acos")),
     Op("atan", "inverse tangent", forward=lambda xp, x: xp.atan(x),
        partials=(lambda xp, out, x: xp.divide(1.0, 1.0 + x * x),),
@@ -220,7 +232,7 @@ OPERATIONS: tuple[Op, ...] = (
     Op("cosh", "hyperbolic cosine", forward=lambda xp, x: xp.cosh(x),
        partials=(lambda xp, out, x: xp.sinh(x),), partials_text=("sinh(x)",)),
     Op("tanh", "hyperbolic tangent", forward=lambda xp, x: xp.tanh(x),
-       partials=(lambda xp, out, x: 1.0 - out * out,), partials_text=("1 - tanh(x)^2",)),
+       partials=(lambda xp, out, x: _sech_squared(xp, x),), partials_text=("1 - tanh(x)^2",)),
     Op("sigmoid", "logistic function 1/(1 + exp(-x)): one gate",
        forward=lambda xp, x: xp.sigmoid(x),
        partials=(lambda xp, out, x: out * xp.sigmoid(-x),),

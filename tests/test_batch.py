@@ -97,28 +97,34 @@ def test_sweeps_make_a_grid() -> None:
         assert run("eval", "x", "--sweep", bad).code == 2
 
 
-@pytest.mark.parametrize(("content", "needle"), [
-    ("x,y\n1,2\n3,abc\n", "row 2 (line 3), column y"),
-    ("x,y\n1,2\n3\n", "row 2 (line 3): 1 cells"),
-    ("x,y\n1,2\n1-2,\n", "row 2 (line 3), column x"),
-    ("x,y\n1,nan\n", "row 1 (line 2), column y"),
-    ("x,y\n1,1e999\n", "row 1 (line 2), column y"),
-    ("x,q\n1,2\n", "q is not an input"),
-    ("", "empty"),
+@pytest.mark.parametrize(("content", "needle", "rows_before"), [
+    ("x,y\n1,2\n3,abc\n", "row 2 (line 3), column y", 1),
+    ("x,y\n1,2\n3\n", "row 2 (line 3): 1 cells", 1),
+    ("x,y\n1,2\n1-2,\n", "row 2 (line 3), column x", 1),
+    ("x,y\n1,nan\n", "row 1 (line 2), column y", 0),
+    ("x,y\n1,1e999\n", "row 1 (line 2), column y", 0),
+    ("x,q\n1,2\n", "q is not an input", 0),
+    ("", "empty", 0),
 ])
-def test_bad_files_are_exit_2(tmp_path, content: str, needle: str) -> None:
+def test_bad_files_are_exit_2(tmp_path, content: str, needle: str, rows_before: int) -> None:
+    """The rows before the bad one are written, however the rows are chunked."""
     data = tmp_path / "bad.csv"
     data.write_text(content)
-    result = run("eval", "x*y", "--at", str(data))
-    assert result.code == 2, result.err
-    assert needle in result.err
-    assert result.out == ""
+    for chunk_rows in ("1", "2", "65536"):
+        result = run("eval", "x*y", "--at", str(data), "--chunk-rows", chunk_rows)
+        assert result.code == 2, result.err
+        assert needle in result.err
+        assert len(result.out.splitlines()) == (1 + rows_before if rows_before else 0)
 
 
 def test_domain_error_names_the_first_bad_row() -> None:
     result = run("eval", "log(x)", "--sweep", "x=2:-2:5")
     assert result.code == 1
     assert "--sweep, row 3: log(x) is not finite (-inf): log of zero" in result.err
+    assert len(result.out.splitlines()) == 3  # the header and the two rows before it
+    for chunk_rows in ("1", "2", "4"):
+        again = run("eval", "log(x)", "--sweep", "x=2:-2:5", "--chunk-rows", chunk_rows)
+        assert (again.code, again.out, again.err) == (result.code, result.out, result.err)
     allowed = run("eval", "log(x)", "--sweep", "x=2:-2:5", "--allow-nonfinite")
     assert allowed.code == 0
     assert [r.split(",")[1] for r in allowed.out.splitlines()[1:]] == [
@@ -237,3 +243,45 @@ def test_non_finite_rows_let_through_equal_the_scalar_engine(program: str, point
         assert _same(float(rows.value[k]), single.value), (program, points[k])
         for j, name in enumerate(names):
             assert _same(float(rows.grads[j][k]), single.gradient[name]), (program, points[k], name)
+
+
+@pytest.mark.parametrize("program", [
+    "sigmoid(relu(1)) * x", "sigmoid(step(1)) * x", "sigmoid(relu(c)) * x", "x + relu(1)^0.5",
+    "x * max(c, 2) ^ 0.5", "x + tanh(relu(c)) + asin(min(c, 0.5))",
+])
+def test_gates_over_constants_and_fixed_inputs_in_a_batch(program: str) -> None:
+    fixed = ["c=1"] if "c" in program else []
+    result = run("eval", program, *fixed, "--sweep", "x=0:1:3")
+    assert result.code == 0, result.err
+    for row in rows_of(result.out):
+        single = evaluate(program, {"x": row["x"], **({"c": 1.0} if fixed else {})})
+        assert math.isclose(row["value"], single.value, rel_tol=1e-15)
+        assert math.isclose(row["d_x"], single.gradient["x"], rel_tol=1e-15)
+
+
+def test_the_logistic_tail_in_a_batch_as_at_one_point(tmp_path) -> None:
+    data = tmp_path / "tail.csv"
+    data.write_text("x\n-710\n710\n-740\n-746\n700\n")
+    result = run("eval", "sigmoid(x)", "--at", str(data), "--allow-nonfinite")
+    for row in rows_of(result.out):
+        single = evaluate("sigmoid(x)", {"x": row["x"]})
+        assert (row["value"], row["d_x"]) == (single.value, single.gradient["x"]), row
+    assert rows_of(result.out)[0]["value"] == 4.47628622567513e-309  # not 0
+
+
+def test_a_long_number_is_read_whatever_the_chunks(tmp_path) -> None:
+    data = tmp_path / "long.csv"
+    data.write_text("x\n" + "1\n" * 5_000 + "1." + "0" * 200_000 + "1\n2\n")
+    results = [run("eval", "x*2", "--at", str(data), "--chunk-rows", rows)
+               for rows in ("1", "4096", "65536")]
+    assert all(r.code == 0 and r.out == results[0].out for r in results), results[0].err
+    assert results[0].out.splitlines()[-2:] == ["1.0,2.0,2.0", "2.0,4.0,2.0"]
+
+
+def test_json_lines_out_of_range_and_upper_case_suffix(tmp_path) -> None:
+    data = tmp_path / "points.JSONL"
+    data.write_text('{"x": 1}\n{"x": 1e400}\n')
+    result = run("eval", "x*2", "--at", str(data))
+    assert result.code == 2
+    assert "row 2, column x: a number beyond the range of doubles" in result.err
+    assert result.out.splitlines() == ["x,value,d_x", "1.0,2.0,2.0"]

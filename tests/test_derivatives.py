@@ -39,7 +39,8 @@ def test_the_first_worked_example() -> None:
     ("x - x + 2*x + 3*x", "5"),
     ("exp(x) * 0 + x", "1"),
     ("x^1", "1"),
-    ("tanh(x)", "1 - tanh(x)^2"),
+    ("tanh(x)", "1 / cosh(x)^2"),
+    ("asin(x)", "1 / sqrt((1 - x) * (x + 1))"),
     ("relu(x)", "step(x)"),
     ("abs(x)", "sign(x)"),
 ])

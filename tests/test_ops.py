@@ -157,3 +157,16 @@ def test_composite_expansions_agree_with_their_gates() -> None:
             expanded = evaluate(f"{op.name}(x)", {"x": x}, expand=True)
             assert math.isclose(one.value, expanded.value, rel_tol=1e-12)
             assert math.isclose(one.gradient["x"], expanded.gradient["x"], rel_tol=1e-9)
+
+
+def test_derivatives_where_the_textbook_formula_cancels() -> None:
+    """tanh' as 1/cosh^2 and asin' with (1 - x)(1 + x): every digit, near the edges too."""
+    from backprop_cli import evaluate
+
+    # references from exact decimal arithmetic (50 digits) at these doubles
+    assert evaluate("tanh(x)", {"x": 12.0}).gradient["x"] == pytest.approx(
+        1.5100538175976259740e-10, rel=1e-15)
+    assert evaluate("asin(x)", {"x": 0.999999999999}).gradient["x"] == pytest.approx(
+        707114.60252564535450, rel=1e-14)
+    assert evaluate("acos(x)", {"x": -0.9999999}).gradient["x"] == pytest.approx(
+        -2236.0680339899749437, rel=1e-14)
