@@ -291,14 +291,20 @@ def evaluate_chunks(graph: Graph, fixed: Mapping[int, float], chunks: Iterable[C
     """Forward and backward over each chunk; a non-finite number names its first row.
 
     The chunks' columns hold finite numbers (the readers and sweeps see to it), so only
-    the gates' values are tested, and the inputs' gradients: a non-finite gradient
-    anywhere reaches some input's gradient in the same row, since the backward pass
-    multiplies it into every argument that depends on an input (infinity times zero is
-    NaN) and adds it into their sums.
+    gates' values are tested, and the inputs' gradients:
+
+    - a gate read by an op that ``keeps_nonfinite`` (``+``, ``*``, ``sin``, ...) need not
+      be tested: a non-finite value there makes that op's value non-finite too, in the
+      same row, and so on until a gate that is tested (the output, at the latest);
+    - a non-finite gradient anywhere reaches some input's gradient in the same row, since
+      the backward pass multiplies it into every argument that depends on an input
+      (infinity times zero is NaN) and adds it into their sums.
     """
     keep_freed_memory()
     ids = {graph.nodes[i].name: i for i in graph.inputs}
-    gates = [i for i, node in enumerate(graph.nodes) if not node.op.is_leaf]
+    passed_on = {a for node in graph.nodes if node.op.keeps_nonfinite for a in node.args}
+    gates = [i for i, node in enumerate(graph.nodes)
+             if not node.op.is_leaf and i not in passed_on]
     for chunk in chunks:
         leaves: dict[int, Any] = dict(fixed)
         for name, column in chunk.columns.items():

@@ -26,6 +26,7 @@ class Block:
     per_argument = False  # the engine asks for all local gradients at once
     expansion = None
     kinks = None
+    keeps_nonfinite = False  # a body may turn inf into a finite number
 
     def __init__(self, name: str, params: tuple[str, ...], body: Graph) -> None:
         self.name = name

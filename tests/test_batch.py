@@ -285,3 +285,12 @@ def test_json_lines_out_of_range_and_upper_case_suffix(tmp_path) -> None:
     assert result.code == 2
     assert "row 2, column x: a number beyond the range of doubles" in result.err
     assert result.out.splitlines() == ["x,value,d_x", "1.0,2.0,2.0"]
+
+
+def test_the_logistic_tail_next_to_a_nan_row() -> None:
+    result = run("eval", "sigmoid(sqrt(x) + y)", "--sweep", "x=-1:0:2", "--sweep", "y=-710:-710:1",
+                 "--allow-nonfinite")
+    rows = rows_of(result.out)
+    assert math.isnan(rows[0]["value"])
+    single = evaluate("sigmoid(sqrt(x) + y)", {"x": 0, "y": -710}, allow_nonfinite=True)
+    assert rows[1]["value"] == single.value > 0

@@ -170,3 +170,24 @@ def test_derivatives_where_the_textbook_formula_cancels() -> None:
         707114.60252564535450, rel=1e-14)
     assert evaluate("acos(x)", {"x": -0.9999999}).gradient["x"] == pytest.approx(
         -2236.0680339899749437, rel=1e-14)
+
+
+@pytest.mark.parametrize("op", [op for op in OPS.values() if op.keeps_nonfinite],
+                         ids=lambda op: op.name)
+def test_ops_that_keep_non_finite_numbers_do(op) -> None:
+    """The batch engine leaves these ops' arguments untested, on this promise."""
+    import itertools
+
+    import numpy as np
+
+    from backprop_cli import array_math, scalar_math
+
+    specials = [math.inf, -math.inf, math.nan]
+    ordinary = [0.0, -0.0, 1.0, -2.5, 1e308, 5e-324]
+    for args in itertools.product(specials + ordinary, repeat=op.min_args):
+        if not any(a in specials or math.isnan(a) for a in args):
+            continue
+        assert not math.isfinite(op.forward(scalar_math, *args)), args
+        with np.errstate(all="ignore"):
+            rows = op.forward(array_math, *[np.array([a, 1.0]) for a in args])
+        assert not np.isfinite(rows[0]), args
