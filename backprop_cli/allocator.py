@@ -13,13 +13,13 @@ from __future__ import annotations
 _M_TRIM_THRESHOLD = -1  # <malloc.h>: free memory at the top of the heap kept, in bytes
 _M_MMAP_THRESHOLD = -3  # <malloc.h>: requests from this size up get their own mapping
 _KEEP_BYTES = 256 << 20
-_MAP_FROM_BYTES = 64 << 20
+_MAP_FROM_BYTES = 32 << 20  # the largest glibc accepts on every version
 _done = False
 
 
 def keep_freed_memory() -> None:
-    """Once per process: arrays under 64 MB come from the heap, and up to 256 MB of freed
-    heap stays with the process."""
+    """Once per process: arrays under 32 MB come from the heap, and up to 256 MB of freed
+    heap stays with the process. For a command's process: it changes the whole process."""
     global _done
     if _done:
         return

@@ -53,10 +53,6 @@ def _relu(x: Any) -> Any:
     return np.where((x > 0) | (x != x), x, 0.0)  # NaN stays NaN, -inf gives 0
 
 
-def _sign(x: Any) -> Any:
-    return np.sign(x)  # NaN stays NaN, as at one point
-
-
 def _step(x: Any) -> Any:
     return np.where(x > 0, 1.0, 0.0)
 
@@ -88,6 +84,10 @@ def _first_match(out: Any, *args: Any) -> list[Any]:
     return masks
 
 
+def _softplus(x: Any) -> Any:
+    return np.logaddexp(0.0, x)
+
+
 def _rows_or_point(rows: Callable[..., Any], point: Callable[..., Any]) -> Callable[..., Any]:
     """``rows`` when some argument is an array of rows, else the one-point function."""
 
@@ -101,21 +101,32 @@ def _rows_or_point(rows: Callable[..., Any], point: Callable[..., Any]) -> Calla
     return either
 
 
-def _softplus(x: Any) -> Any:
-    return np.logaddexp(0.0, x)
-
-
-# name in the namespace -> its form over arrays of rows; each is exported under its name,
-# falling back to scalar_math's function of the same name for plain numbers
-_ROWS: dict[str, Callable[..., Any]] = {
-    "exp": np.exp, "log": np.log, "log2": np.log2, "log10": np.log10, "log1p": np.log1p,
-    "sqrt": np.sqrt, "sin": np.sin, "cos": np.cos, "tan": np.tan, "asin": np.arcsin,
-    "acos": np.arccos, "atan": np.arctan, "sinh": np.sinh, "cosh": np.cosh, "tanh": np.tanh,
-    "fabs": np.abs, "sign": _sign, "divide": np.divide, "isfinite": np.isfinite,
-    "power": _power, "where": np.where, "sigmoid": _sigmoid, "softplus": _softplus,
-    "relu": _relu, "step": _step, "maximum": _maximum, "minimum": _minimum,
-    "max_mask": _first_match, "min_mask": _first_match,
-}
-
-for _name, _rows in _ROWS.items():
-    globals()[_name] = _rows_or_point(_rows, getattr(scalar_math, _name))
+exp = _rows_or_point(np.exp, scalar_math.exp)
+log = _rows_or_point(np.log, scalar_math.log)
+log2 = _rows_or_point(np.log2, scalar_math.log2)
+log10 = _rows_or_point(np.log10, scalar_math.log10)
+log1p = _rows_or_point(np.log1p, scalar_math.log1p)
+sqrt = _rows_or_point(np.sqrt, scalar_math.sqrt)
+sin = _rows_or_point(np.sin, scalar_math.sin)
+cos = _rows_or_point(np.cos, scalar_math.cos)
+tan = _rows_or_point(np.tan, scalar_math.tan)
+asin = _rows_or_point(np.arcsin, scalar_math.asin)
+acos = _rows_or_point(np.arccos, scalar_math.acos)
+atan = _rows_or_point(np.arctan, scalar_math.atan)
+sinh = _rows_or_point(np.sinh, scalar_math.sinh)
+cosh = _rows_or_point(np.cosh, scalar_math.cosh)
+tanh = _rows_or_point(np.tanh, scalar_math.tanh)
+fabs = _rows_or_point(np.abs, scalar_math.fabs)
+sign = _rows_or_point(np.sign, scalar_math.sign)
+divide = _rows_or_point(np.divide, scalar_math.divide)
+isfinite = _rows_or_point(np.isfinite, scalar_math.isfinite)
+power = _rows_or_point(_power, scalar_math.power)
+where = _rows_or_point(np.where, scalar_math.where)
+sigmoid = _rows_or_point(_sigmoid, scalar_math.sigmoid)
+softplus = _rows_or_point(_softplus, scalar_math.softplus)
+relu = _rows_or_point(_relu, scalar_math.relu)
+step = _rows_or_point(_step, scalar_math.step)
+maximum = _rows_or_point(_maximum, scalar_math.maximum)
+minimum = _rows_or_point(_minimum, scalar_math.minimum)
+max_mask = _rows_or_point(_first_match, scalar_math.max_mask)
+min_mask = _rows_or_point(_first_match, scalar_math.min_mask)

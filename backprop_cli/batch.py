@@ -19,7 +19,6 @@ from typing import IO, Any, NamedTuple
 import numpy as np
 
 from . import array_math
-from .allocator import keep_freed_memory
 from .csv_blocks import parse_block
 from .engine import backward, evaluate_graph, forward
 from .errors import EvaluationError, InputError
@@ -118,7 +117,6 @@ def _slow_rows(lines: Sequence[bytes], header: Sequence[str], origin: str,
     """Parse line by line: the rows before the first bad one, and its error (or None)."""
     import csv
 
-    csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))  # a number may be long
     out = np.empty((len(lines), len(header)))
     for k, raw in enumerate(lines):
         where = f"row {first_row + k:,} (line {line_numbers[k]:,})"
@@ -159,6 +157,7 @@ def read_csv(stream: IO[bytes], origin: str, chunk_rows: int = CHUNK_ROWS
     if not first:
         raise InputError(f"{origin} is empty: expected a header of input names")
     first = first.removeprefix(b"\xef\xbb\xbf")  # a byte-order mark, as spreadsheets write
+    csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))  # a number may be long
     try:
         header = [name.strip() for name in next(csv.reader([first.decode("ascii")]))]
     except (UnicodeDecodeError, csv.Error):
@@ -300,7 +299,6 @@ def evaluate_chunks(graph: Graph, fixed: Mapping[int, float], chunks: Iterable[C
       the backward pass multiplies it into every argument that depends on an input
       (infinity times zero is NaN) and adds it into their sums.
     """
-    keep_freed_memory()
     ids = {graph.nodes[i].name: i for i in graph.inputs}
     passed_on = {a for node in graph.nodes if node.op.keeps_nonfinite for a in node.args}
     gates = [i for i, node in enumerate(graph.nodes)
@@ -313,8 +311,8 @@ def evaluate_chunks(graph: Graph, fixed: Mapping[int, float], chunks: Iterable[C
         with np.errstate(all="ignore"):
             values = forward(graph, leaves, xp)
             grads = _skip_zero_gradients(graph, values, backward(graph, values, xp), xp, n)
-            # the first row with a bad value or gradient, either
-            bad = None if allow_nonfinite else _first_bad_row(
+            # the rows with a bad value or gradient, either
+            bad = () if allow_nonfinite else _bad_rows(
                 [*(values[i] for i in gates), *(grads[i] for i in graph.inputs)], n)
         rows = Rows(
             chunk.first_row,
@@ -322,13 +320,42 @@ def evaluate_chunks(graph: Graph, fixed: Mapping[int, float], chunks: Iterable[C
             np.broadcast_to(np.asarray(values[graph.output], dtype=float), (n,)),
             [np.broadcast_to(np.asarray(grads[i], dtype=float), (n,)) for i in graph.inputs],
         )
-        if bad is None:
-            yield rows
-            continue
-        if bad:  # the rows before it first, whatever the chunks
-            yield Rows(rows.first_row, [c[:bad] for c in rows.inputs], rows.value[:bad],
-                       [g[:bad] for g in rows.grads])
-        raise _row_error(graph, leaves, chunk.first_row + bad, bad, n, origin)
+        if len(bad):
+            rows, failed = _at_one_point(graph, leaves, rows, bad, n)
+            if failed is not None:
+                k, error = failed
+                if k:  # the rows before it first, whatever the chunks
+                    yield Rows(rows.first_row, [c[:k] for c in rows.inputs], rows.value[:k],
+                               [g[:k] for g in rows.grads])
+                error.message = f"{origin}, row {chunk.first_row + k:,}: {error.message}"
+                raise error
+        yield rows
+
+
+def _at_one_point(graph: Graph, leaves: Mapping[int, Any], rows: Rows, bad: np.ndarray,
+                  n: int) -> tuple[Rows, tuple[int, EvaluationError] | None]:
+    """The rows found bad, evaluated again one point at a time, in order.
+
+    The first that fails there too is the error, found again to name the node exactly.
+    One that does not had a number that NumPy's functions, which may round differently
+    from the C library's in the last place, tipped over a threshold (``1 - tanh(x)`` to
+    0): it takes the values of the pass at one point.
+    """
+    value = np.array(rows.value)
+    grads = [np.array(g) for g in rows.grads]
+    failed = None
+    for k in bad.tolist():
+        point = {i: float(np.broadcast_to(np.asarray(v, dtype=float), (n,))[k])
+                 for i, v in leaves.items()}
+        try:
+            single = evaluate_graph(graph, point)
+        except EvaluationError as error:
+            failed = (k, error)
+            break
+        value[k] = single.values[graph.output]
+        for g, i in zip(grads, graph.inputs):
+            g[k] = single.grads[i]
+    return Rows(rows.first_row, rows.inputs, value, grads), failed
 
 
 class _ZeroGradientsPassNothing:
@@ -379,25 +406,11 @@ def _all_finite(numbers: Sequence[Any]) -> bool:
     return True
 
 
-def _first_bad_row(numbers: Sequence[Any], n: int) -> int | None:
-    """The index of the first row where some number is not finite, or None."""
+def _bad_rows(numbers: Sequence[Any], n: int) -> np.ndarray:
+    """The indices of the rows where some number is not finite, in order."""
     if _all_finite(numbers):
-        return None
+        return np.empty(0, dtype=np.intp)
     bad = np.zeros(n, dtype=bool)
     for v in numbers:
         bad |= ~np.broadcast_to(np.isfinite(v), (n,))
-    return int(np.argmax(bad))
-
-
-def _row_error(graph: Graph, leaves: Mapping[int, Any], row: int, k: int, n: int,
-               origin: str) -> EvaluationError:
-    """The error at one row, found again at that point alone to name the node exactly."""
-    point = {i: float(np.broadcast_to(np.asarray(v, dtype=float), (n,))[k])
-             for i, v in leaves.items()}
-    try:
-        evaluate_graph(graph, point)
-    except EvaluationError as error:
-        error.message = f"{origin}, row {row:,}: {error.message}"
-        return error
-    return EvaluationError(f"{origin}, row {row:,}: a value or gradient is not finite",
-                           hint="use --allow-nonfinite to let non-finite numbers through")
+    return np.flatnonzero(bad)

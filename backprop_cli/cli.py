@@ -391,6 +391,7 @@ def evaluate_many(ctx: click.Context, spec: ProgramSpec, at: str | None,
                   allow_nonfinite: bool, tie_rule: str = "first") -> None:
     """Batch mode: one row per point, streamed a chunk at a time."""
     from . import array_math, ties
+    from .allocator import keep_freed_memory
     from .api import bind_inputs
     from .batch import (
         check_sweeps,
@@ -436,6 +437,7 @@ def evaluate_many(ctx: click.Context, spec: ProgramSpec, at: str | None,
             raise InputError(f"{origin}: {name} is not an input of the program",
                              hint=suggest(name, inputs) or f"its inputs are {', '.join(inputs)}")
     fixed = bind_inputs(graph, {**values, **{name: 0.0 for name in columns}})
+    keep_freed_memory()  # each chunk's arrays reuse the last one's memory
     evaluated = evaluate_chunks(graph, fixed, chunks, allow_nonfinite=allow_nonfinite,
                                 origin=origin, xp=ties.namespace(array_math, tie_rule))
     writer = jsonl_chunks if fmt in ("json", "jsonl") else csv_chunks

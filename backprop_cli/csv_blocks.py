@@ -94,7 +94,7 @@ def _with_arrow(arrow: Any, block: bytes, width: int) -> list[np.ndarray] | None
             convert_options=csv.ConvertOptions(column_types=dict.fromkeys(names, pa.float64()),
                                                null_values=[""], strings_can_be_null=False),
         )
-    except (pa.ArrowInvalid, pa.ArrowException):
+    except pa.ArrowException:
         return None
     if table.num_columns != width or any(column.null_count for column in table.columns):
         return None

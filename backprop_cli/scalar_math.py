@@ -100,6 +100,13 @@ def divide(a: float, b: float) -> float:
 
 
 def power(a: float, b: float) -> float:
+    # the three common powers exactly rounded, and so as NumPy takes them over arrays
+    if b == 2.0:
+        return a * a
+    if b == 0.5:
+        return INF if a == -INF else (math.sqrt(a) + 0.0 if a >= 0.0 else NAN)
+    if b == -1.0:
+        return divide(1.0, a)
     try:
         return math.pow(a, b)
     except OverflowError:

@@ -106,7 +106,7 @@ def compute_part(part: str, rows: int) -> float | None:
 
     if part == "jax":
         return jax_seconds(columns)
-    if part in ("floor-kept", "floor-chunked"):
+    if part != "floor":  # as eval --at does, before its first chunk
         keep_freed_memory()
     if part.startswith("ours"):
         (result,) = evaluate_chunks(graph, fixed, [Chunk(1, columns, rows)])

@@ -219,3 +219,24 @@ def test_batch_rows_in_a_pipe_closed_early() -> None:
     assert first == b"x,y,value,d_x,d_y\n"
     assert b"Traceback" not in err and err == b""
     assert producer.returncode == 1  # the output could not be written, quietly
+
+
+def test_ctrl_c_while_the_output_pipe_is_full() -> None:
+    """A reader that stops reading (a paused pager) must not keep Ctrl-C from working."""
+    import signal
+    import time
+
+    producer = subprocess.Popen(
+        [*backprop_command(), "eval", "x * y", "y=2", "--sweep", "x=0:1:5000000"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT,
+    )
+    assert producer.stdout is not None
+    producer.stdout.read(1000)  # it has started writing; from now on nobody reads
+    time.sleep(1.0)  # the pipe and the queue fill up
+    producer.send_signal(signal.SIGINT)
+    try:
+        producer.wait(timeout=20)
+    finally:
+        producer.kill()
+    assert producer.returncode == 130
+    assert b"Traceback" not in producer.stderr.read()

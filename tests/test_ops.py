@@ -191,3 +191,20 @@ def test_ops_that_keep_non_finite_numbers_do(op) -> None:
         with np.errstate(all="ignore"):
             rows = op.forward(array_math, *[np.array([a, 1.0]) for a in args])
         assert not np.isfinite(rows[0]), args
+
+
+@given(st.floats(allow_nan=True, allow_infinity=True))
+def test_common_powers_are_exactly_rounded_at_one_point_and_over_rows(x: float) -> None:
+    import numpy as np
+
+    from backprop_cli import array_math, scalar_math
+
+    with np.errstate(all="ignore"):
+        for b, expected in ((2.0, x * x), (-1.0, scalar_math.divide(1.0, x)),
+                            (0.5, math.inf if x == -math.inf else float(np.sqrt(x)) + 0.0)):
+            one = scalar_math.power(x, b)
+            rows = float(array_math.power(np.array([x, 1.0]), b)[0])
+            for got in (one, rows):
+                assert got == expected or (math.isnan(got) and math.isnan(expected)), (x, b)
+                if got == 0.0:
+                    assert math.copysign(1.0, got) == math.copysign(1.0, expected), (x, b)
