@@ -158,6 +158,9 @@ def read_csv(stream: IO[bytes], origin: str, chunk_rows: int = CHUNK_ROWS
         raise InputError(f"{origin} is empty: expected a header of input names")
     first = first.removeprefix(b"\xef\xbb\xbf")  # a byte-order mark, as spreadsheets write
     csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))  # a number may be long
+    if b"\r" in first.rstrip(b"\r\n"):
+        raise InputError(f"{origin}: its lines end in a carriage return alone",
+                         hint="save it with line ends \\n or \\r\\n")
     try:
         header = [name.strip() for name in next(csv.reader([first.decode("ascii")]))]
     except (UnicodeDecodeError, csv.Error):

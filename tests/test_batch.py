@@ -104,6 +104,7 @@ def test_sweeps_make_a_grid() -> None:
     ("x,y\n1,nan\n", "row 1 (line 2), column y", 0),
     ("x,y\n1,1e999\n", "row 1 (line 2), column y", 0),
     ("x,q\n1,2\n", "q is not an input", 0),
+    ("x,y\r1,2\r3,4\r", "its lines end in a carriage return alone", 0),
     ("", "empty", 0),
 ])
 def test_bad_files_are_exit_2(tmp_path, content: str, needle: str, rows_before: int) -> None:
