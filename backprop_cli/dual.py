@@ -7,12 +7,11 @@ rounding (forward-over-reverse), from the same table of rules.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from . import scalar_math as sm
-
-LN2 = 0.6931471805599453
-LN10 = 2.302585092994046
+from .ops import OPS
 
 
 class Dual:
@@ -86,94 +85,38 @@ def _chain(x: Any, value: float, slope: float) -> Dual:
     return Dual(value, slope * d.du if d.du else 0.0)
 
 
-def exp(x: Any) -> Dual:
-    v = sm.exp(lift(x).re)
-    return _chain(x, v, v)
+def _unary(op_name: str, value: Callable[[float], float]) -> Callable[[Any], Dual]:
+    """The function of the op ``op_name``, its ε part by the op's own local derivative
+    (from the table of operations, at one point): no second copy of the rules here."""
+    slope = OPS[op_name].partials[0]
+
+    def function(x: Any) -> Dual:
+        r = lift(x).re
+        v = value(r)
+        return _chain(x, v, slope(sm, v, r))
+
+    function.__name__ = op_name
+    return function
 
 
-def log(x: Any) -> Dual:
-    r = lift(x).re
-    return _chain(x, sm.log(r), sm.divide(1.0, r))
-
-
-def log2(x: Any) -> Dual:
-    r = lift(x).re
-    return _chain(x, sm.log2(r), sm.divide(1.0, r * LN2))
-
-
-def log10(x: Any) -> Dual:
-    r = lift(x).re
-    return _chain(x, sm.log10(r), sm.divide(1.0, r * LN10))
-
-
-def sqrt(x: Any) -> Dual:
-    v = sm.sqrt(lift(x).re)
-    return _chain(x, v, sm.divide(0.5, v))
-
-
-def sin(x: Any) -> Dual:
-    r = lift(x).re
-    return _chain(x, sm.sin(r), sm.cos(r))
-
-
-def cos(x: Any) -> Dual:
-    r = lift(x).re
-    return _chain(x, sm.cos(r), -sm.sin(r))
-
-
-def tan(x: Any) -> Dual:
-    v = sm.tan(lift(x).re)
-    return _chain(x, v, 1.0 + v * v)
-
-
-def asin(x: Any) -> Dual:
-    r = lift(x).re
-    return _chain(x, sm.asin(r), sm.divide(1.0, sm.sqrt(1.0 - r * r)))
-
-
-def acos(x: Any) -> Dual:
-    r = lift(x).re
-    return _chain(x, sm.acos(r), sm.divide(-1.0, sm.sqrt(1.0 - r * r)))
-
-
-def atan(x: Any) -> Dual:
-    r = lift(x).re
-    return _chain(x, sm.atan(r), 1.0 / (1.0 + r * r))
-
-
-def sinh(x: Any) -> Dual:
-    r = lift(x).re
-    return _chain(x, sm.sinh(r), sm.cosh(r))
-
-
-def cosh(x: Any) -> Dual:
-    r = lift(x).re
-    return _chain(x, sm.cosh(r), sm.sinh(r))
-
-
-def tanh(x: Any) -> Dual:
-    v = sm.tanh(lift(x).re)
-    return _chain(x, v, 1.0 - v * v)
-
-
-def sigmoid(x: Any) -> Dual:
-    v = sm.sigmoid(lift(x).re)
-    return _chain(x, v, v * (1.0 - v))
-
-
-def softplus(x: Any) -> Dual:
-    r = lift(x).re
-    return _chain(x, sm.softplus(r), sm.sigmoid(r))
-
-
-def relu(x: Any) -> Dual:
-    r = lift(x).re
-    return _chain(x, sm.relu(r), sm.step(r))
-
-
-def fabs(x: Any) -> Dual:
-    r = lift(x).re
-    return _chain(x, sm.fabs(r), sm.sign(r))
+exp = _unary("exp", sm.exp)
+log = _unary("log", sm.log)
+log2 = _unary("log2", sm.log2)
+log10 = _unary("log10", sm.log10)
+sqrt = _unary("sqrt", sm.sqrt)
+sin = _unary("sin", sm.sin)
+cos = _unary("cos", sm.cos)
+tan = _unary("tan", sm.tan)
+asin = _unary("asin", sm.asin)
+acos = _unary("acos", sm.acos)
+atan = _unary("atan", sm.atan)
+sinh = _unary("sinh", sm.sinh)
+cosh = _unary("cosh", sm.cosh)
+tanh = _unary("tanh", sm.tanh)
+sigmoid = _unary("sigmoid", sm.sigmoid)
+softplus = _unary("softplus", sm.softplus)
+relu = _unary("relu", sm.relu)
+fabs = _unary("abs", sm.fabs)
 
 
 def sign(x: Any) -> Dual:
