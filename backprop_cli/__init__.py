@@ -17,9 +17,9 @@ _EXPORTS = {
     "bind_inputs": "api",
     "Result": "api",
     "NodeRecord": "api",
-    "BackpropError": "errors",
-    "EvaluationError": "errors",
-    "InputError": "errors",
+    "BackpropError": "core.errors",
+    "EvaluationError": "core.errors",
+    "InputError": "core.errors",
 }
 
 __all__ = ["__version__", *_EXPORTS]

@@ -8,7 +8,7 @@ def run() -> None:
         import gc
 
         gc.disable()  # a short-lived process: no cyclic collection passes
-        from .cli import main
+        from .cli.app import main
     except KeyboardInterrupt:
         sys.exit(130)
     sys.exit(main())

@@ -12,15 +12,15 @@ import math
 from collections.abc import Mapping
 from typing import NamedTuple
 
-from .blocks import Block
-from .builder import DEFAULT_MAX_BYTES, DEFAULT_MAX_NODES, build_graph, suggest
-from .engine import Evaluation, evaluate_graph
-from .errors import InputError
-from .gcpause import paused_gc
-from .graph import Graph
-from .labels import all_labels
-from .ops import CONSTANTS
-from .source import Source
+from .core.blocks import Block
+from .core.engine import Evaluation, evaluate_graph
+from .core.errors import InputError
+from .core.gcpause import paused_gc
+from .core.graph import Graph
+from .core.labels import all_labels
+from .core.ops import CONSTANTS
+from .core.source import Source
+from .language.builder import DEFAULT_MAX_BYTES, DEFAULT_MAX_NODES, build_graph, suggest
 
 
 class NodeRecord(NamedTuple):

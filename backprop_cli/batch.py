@@ -18,12 +18,12 @@ from typing import IO, Any, NamedTuple
 
 import numpy as np
 
-from . import array_math
+from .core.engine import backward, evaluate_graph, forward
+from .core.errors import EvaluationError, InputError
+from .core.graph import Graph
+from .core.numbers import DECIMAL
 from .csv_blocks import parse_block
-from .engine import backward, evaluate_graph, forward
-from .errors import EvaluationError, InputError
-from .graph import Graph
-from .numbers import DECIMAL
+from .numerics import array_math
 
 CHUNK_ROWS = 65_536
 
@@ -210,7 +210,7 @@ def read_jsonl(stream: IO[bytes], origin: str, chunk_rows: int = CHUNK_ROWS
     if first_line is None:
         raise InputError(f"{origin} is empty: expected one JSON object per line")
 
-    from .bindings import load_json_object
+    from .values import load_json_object
 
     def load(line: bytes, row: int) -> dict:
         try:

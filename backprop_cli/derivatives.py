@@ -11,12 +11,13 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import NamedTuple
 
-from . import dual, scalar_math, symbolic
-from .engine import backward, evaluate_graph, forward
-from .errors import EvaluationError, InputError
-from .graph import Graph
-from .numbers import format_number
-from .symbolic import Expr
+from .core import scalar_math
+from .core.engine import backward, evaluate_graph, forward
+from .core.errors import EvaluationError, InputError
+from .core.graph import Graph
+from .core.numbers import format_number
+from .numerics import dual, symbolic
+from .numerics.symbolic import Expr
 
 # -- diff ------------------------------------------------------------------------------------
 
@@ -28,7 +29,7 @@ class SymbolicGradient(NamedTuple):
 
 def choose_inputs(graph: Graph, wrt: Sequence[str] | None) -> list[str]:
     """The inputs to differentiate by: all of them, or the ones named, checked."""
-    from .builder import suggest
+    from .language.builder import suggest
 
     names = list(graph.input_names())
     if not wrt:

@@ -11,10 +11,10 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import NamedTuple
 
-from .engine import backward, evaluate_graph, forward
-from .errors import EvaluationError
-from .graph import Graph
-from .numbers import format_number
+from .core.engine import backward, evaluate_graph, forward
+from .core.errors import EvaluationError
+from .core.graph import Graph
+from .core.numbers import format_number
 
 
 class Settings(NamedTuple):

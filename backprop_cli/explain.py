@@ -13,11 +13,11 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
-from .graph import Graph
-from .kinks import kink_at
-from .labels import all_labels
-from .numbers import format_number
-from .ops import CONST
+from .core.graph import Graph
+from .core.kinks import kink_at
+from .core.labels import all_labels
+from .core.numbers import format_number
+from .core.ops import CONST
 
 PATTERNS = {
     "add": "add distributes: every input gets the upstream gradient unchanged",
@@ -215,8 +215,8 @@ def explain_json(result: Any, values: Sequence[Any], grads: Sequence[Any], xp: A
     """SPEC §4's document with the steps of the backward pass, for notebooks and pages."""
     import json
 
-    from .numbers import json_number
-    from .render.json_format import document
+    from .core.numbers import json_number
+    from .render.eval_json import document
 
     def num(value: Any) -> Any:
         return str(value) if exact else json_number(value)

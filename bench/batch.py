@@ -214,7 +214,7 @@ def peak_memory(rows: int, workdir: Path) -> None:
         hide = "sys.modules['pyarrow'] = None\n" if parser == "numpy" else ""
         code = (
             f"import sys\n{hide}"
-            "from backprop_cli.cli import main\n"
+            "from backprop_cli.cli.app import main\n"
             f"code = main(['eval', '-f', {str(ROOT / 'samples/sigmoid.bp')!r}, "
             f"'--at', {str(points)!r}])\n"
             # VmHWM is this process image's own peak; ru_maxrss would also count the

@@ -20,8 +20,8 @@ from pathlib import Path
 from timing import best_of
 
 from backprop_cli.api import bind_inputs, parse_program
+from backprop_cli.core.engine import backward, forward
 from backprop_cli.descend import Settings, descend
-from backprop_cli.engine import backward, forward
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -15,7 +15,7 @@ import time
 
 from backprop_cli.api import parse_program
 from backprop_cli.derivatives import choose_inputs, symbolic_gradient
-from backprop_cli.formula import to_program
+from backprop_cli.render.formula import to_program
 
 
 def make_program(statements: int, seed: int = 7) -> str:

@@ -10,8 +10,8 @@ on every node.
 Phases, timed separately (median of several runs; the node count is ``len(graph.nodes)``):
 
     parse+build  backprop_cli.parse_program(text)
-    forward      backprop_cli.engine.forward(graph, bound)
-    backward     backprop_cli.engine.backward(graph, values)
+    forward      backprop_cli.core.engine.forward(graph, bound)
+    backward     backprop_cli.core.engine.backward(graph, values)
     end to end   backprop_cli.evaluate(text, values): text to gradients, finiteness checks
                  included
 
@@ -35,8 +35,8 @@ from collections.abc import Callable
 from typing import Any
 
 from backprop_cli import bind_inputs, evaluate, parse_program
-from backprop_cli.builder import DEFAULT_MAX_NODES
-from backprop_cli.engine import backward, forward
+from backprop_cli.core.engine import backward, forward
+from backprop_cli.language.builder import DEFAULT_MAX_NODES
 
 INPUTS = ("x", "y", "z", "u", "v")
 VALUES = {"x": 0.3, "y": -1.2, "z": 0.7, "u": 2.0, "v": -0.4}

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from backprop_cli.cli import main
+from backprop_cli.cli.app import main
 
 ROOT = Path(__file__).resolve().parent.parent
 

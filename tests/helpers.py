@@ -6,7 +6,7 @@ import math
 from collections.abc import Callable, Mapping
 
 from backprop_cli import evaluate
-from backprop_cli.graph import Graph
+from backprop_cli.core.graph import Graph
 
 
 def parenthesized(graph: Graph, node_id: int | None = None) -> str:

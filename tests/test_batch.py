@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from backprop_cli import EvaluationError, evaluate, parse_program
 from backprop_cli.api import bind_inputs
 from backprop_cli.batch import Chunk, evaluate_chunks, parse_sweep, read_csv
-from backprop_cli.ops import FUNCTIONS
+from backprop_cli.core.ops import FUNCTIONS
 
 from .cli_helpers import run
 from .test_programs import INPUTS, programs
@@ -300,7 +300,7 @@ def test_the_logistic_tail_next_to_a_nan_row() -> None:
 def test_a_row_numpy_rounds_over_an_edge_takes_the_one_point_values(monkeypatch) -> None:
     """NumPy's tanh may round differently from the C library's in the last place; where
     that tips 1 - tanh(x) to 0 in a batch, the row is evaluated again at one point."""
-    from backprop_cli import array_math
+    from backprop_cli.numerics import array_math
 
     def rounds_up(x):  # tanh, rounding to 1 a little early, as some SIMD builds do
         return np.where(x > 18.0, 1.0, np.tanh(x))

@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from backprop_cli.batch import read_csv
+from backprop_cli.core.numbers import DECIMAL
 from backprop_cli.csv_blocks import parse_block, well_formed
-from backprop_cli.numbers import DECIMAL
 
 from .cli_helpers import run
 

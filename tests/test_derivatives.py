@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from backprop_cli import EvaluationError, evaluate, parse_program
 from backprop_cli.api import bind_inputs
 from backprop_cli.derivatives import choose_inputs, gradient_check, hessian, symbolic_gradient
-from backprop_cli.formula import to_program, to_text
+from backprop_cli.render.formula import to_program, to_text
 
 from .cli_helpers import run
 from .helpers import central_difference
@@ -168,7 +168,7 @@ def test_check_reports_kinks_without_failing() -> None:
 
 
 def test_check_fails_a_wrong_rule(monkeypatch: pytest.MonkeyPatch) -> None:
-    from backprop_cli import ops
+    from backprop_cli.core import ops
 
     broken = ops.OPS["sin"]._replace(partials=(lambda xp, out, x: xp.cos(x) * 1.01,))
     monkeypatch.setitem(ops.FUNCTIONS, "sin", broken)

@@ -1,6 +1,6 @@
 """Fuzzing the command line in process: whatever the input, a clean exit status.
 
-Every run goes through ``backprop_cli.cli.main`` (the top-level guard) and must end with
+Every run goes through ``backprop_cli.cli.app.main`` (the top-level guard) and must end with
 0, 1 or 2 (SPEC §2): never 70 (an internal error, a bug), never a traceback. Errors are
 short messages on stderr that start with ``error:`` (or click's ``Usage:``), with nothing
 on stdout; successes print to stdout and nothing to stderr.
@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from backprop_cli.cli import main
+from backprop_cli.cli.app import main
 
 FAST = settings(
     derandomize=True, deadline=None, max_examples=150, database=None,

@@ -8,10 +8,11 @@ from hypothesis import strategies as st
 from lark import Lark, Token
 from lark.lexer import Lexer
 
-from backprop_cli import parse_program, tablegen
-from backprop_cli.lexer import END, tokenize
-from backprop_cli.parser import parse
-from backprop_cli.source import Source
+from backprop_cli import parse_program
+from backprop_cli.core.source import Source
+from backprop_cli.language import tablegen
+from backprop_cli.language.lexer import END, tokenize
+from backprop_cli.language.parser import parse
 
 from .helpers import parenthesized
 
@@ -38,13 +39,13 @@ def test_grammar_ships_in_the_package(tmp_path) -> None:
 
 def test_generated_tables_match_the_grammar() -> None:
     assert tablegen.TABLES_PATH.read_text("utf-8") == tablegen.render_tables(), (
-        "backprop_cli/_tables.py is stale: run python -m backprop_cli.tablegen"
+        "backprop_cli/language/_tables.py is stale: run python -m backprop_cli.language.tablegen"
     )
 
 
 def test_every_operator_alias_is_an_op() -> None:
-    from backprop_cli.builder import GraphBuilder
-    from backprop_cli.ops import OPERATORS
+    from backprop_cli.core.ops import OPERATORS
+    from backprop_cli.language.builder import GraphBuilder
 
     lark = tablegen.build_lark()
     aliases = {str(rule.alias) for rule in lark.rules if rule.alias}

@@ -6,7 +6,7 @@ limited (and the message names the option), bad bytes on stdin, empty programs, 
 closed stdout and /dev/full all end with a message and an exit status, never a traceback.
 Nothing the user wrote reaches eval/exec/compile or Rich markup.
 
-Most cases run in process through ``backprop_cli.cli.main`` (the top-level guard that maps
+Most cases run in process through ``backprop_cli.cli.app.main`` (the top-level guard that maps
 errors to exit statuses); the ones about bytes, pipes, signals and files run the real
 command in a subprocess.
 """
@@ -30,7 +30,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from backprop_cli.cli import cli, main
+from backprop_cli.cli.app import cli, main
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "backprop_cli"
@@ -760,7 +760,7 @@ def test_markup_in_labels_is_literal_on_a_colour_terminal():
     from backprop_cli import evaluate
     from backprop_cli.api import NodeRecord, Result
     from backprop_cli.render import RenderOptions
-    from backprop_cli.render.table import render
+    from backprop_cli.render.eval_table import render
 
     result = evaluate("x + 1", {"x": 1.0})
     evaluation = result.evaluation._replace(
@@ -979,7 +979,7 @@ def _boom(message: str):
 @pytest.mark.parametrize("message", ["boom", "first line\nsecond line\nthird line", ""],
                          ids=["plain", "multi-line", "empty"])
 def test_internal_error_is_one_line_exit_70(monkeypatch: pytest.MonkeyPatch, message: str):
-    import backprop_cli.engine as engine
+    import backprop_cli.core.engine as engine
 
     monkeypatch.setattr(engine, "forward", _boom(message))
     result = run("eval", "x + 1", "x=1")
@@ -994,7 +994,7 @@ def test_internal_error_is_one_line_exit_70(monkeypatch: pytest.MonkeyPatch, mes
 @pytest.mark.parametrize("value", ["1", "0", "", "yes"])
 def test_internal_error_traceback_only_with_backprop_debug_1(monkeypatch: pytest.MonkeyPatch,
                                                              value: str):
-    import backprop_cli.engine as engine
+    import backprop_cli.core.engine as engine
 
     monkeypatch.setattr(engine, "forward", _boom("boom"))
     result = run("eval", "x + 1", "x=1", env={"BACKPROP_DEBUG": value})
@@ -1011,11 +1011,11 @@ def test_internal_error_in_a_real_process(debug: str | None):
     script = textwrap.dedent(
         """
         import sys
-        import backprop_cli.engine
-        from backprop_cli.cli import main
+        import backprop_cli.core.engine
+        from backprop_cli.cli.app import main
         def boom(*args, **kwargs):
             raise RuntimeError("injected failure")
-        backprop_cli.engine.forward = boom
+        backprop_cli.core.engine.forward = boom
         sys.exit(main(["eval", "(x+y)*z", "x=1", "y=3", "z=-3"]))
         """
     )

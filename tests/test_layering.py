@@ -18,7 +18,7 @@ def _modules_after(code: str) -> set[str]:
 
 
 @pytest.mark.parametrize("code", [
-    "import backprop_cli.engine",
+    "import backprop_cli.core.engine",
     "from backprop_cli import evaluate; evaluate('x * y', {'x': 1, 'y': 2}).nodes",
 ])
 def test_engine_and_api_load_neither_click_nor_rich(code: str) -> None:
@@ -31,7 +31,7 @@ def test_engine_and_api_load_neither_click_nor_rich(code: str) -> None:
 def test_json_output_does_not_load_rich_or_lark() -> None:
     code = (
         "import io, contextlib\n"
-        "from backprop_cli.cli import main\n"
+        "from backprop_cli.cli.app import main\n"
         "with contextlib.redirect_stdout(io.StringIO()):\n"
         "    main(['eval', '(x+y)*z', 'x=1', 'y=3', 'z=-3', '--format', 'json'])"
     )

@@ -9,8 +9,9 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from backprop_cli import evaluate, scalar_math
-from backprop_cli.ops import CONSTANTS, FUNCTIONS, LEAF, OPERATIONS, OPS, Op
+from backprop_cli import evaluate
+from backprop_cli.core import scalar_math
+from backprop_cli.core.ops import CONSTANTS, FUNCTIONS, LEAF, OPERATIONS, OPS, Op
 
 from .helpers import central_difference
 
@@ -180,7 +181,8 @@ def test_ops_that_keep_non_finite_numbers_do(op) -> None:
 
     import numpy as np
 
-    from backprop_cli import array_math, scalar_math
+    from backprop_cli.core import scalar_math
+    from backprop_cli.numerics import array_math
 
     specials = [math.inf, -math.inf, math.nan]
     ordinary = [0.0, -0.0, 1.0, -2.5, 1e308, 5e-324]
@@ -197,7 +199,8 @@ def test_ops_that_keep_non_finite_numbers_do(op) -> None:
 def test_common_powers_are_exactly_rounded_at_one_point_and_over_rows(x: float) -> None:
     import numpy as np
 
-    from backprop_cli import array_math, scalar_math
+    from backprop_cli.core import scalar_math
+    from backprop_cli.numerics import array_math
 
     with np.errstate(all="ignore"):
         for b, expected in ((2.0, x * x), (-1.0, scalar_math.divide(1.0, x)),

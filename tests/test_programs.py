@@ -10,7 +10,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from backprop_cli import EvaluationError, InputError, evaluate, parse_program
-from backprop_cli.labels import all_labels
+from backprop_cli.core.labels import all_labels
 
 from .helpers import close, numeric_gradient
 

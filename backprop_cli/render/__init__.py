@@ -11,13 +11,13 @@ import importlib
 from typing import Any, NamedTuple
 
 FORMATS: dict[str, str] = {
-    "table": "backprop_cli.render.table",
-    "json": "backprop_cli.render.json_format",
-    "csv": "backprop_cli.render.csv_format",
-    "plain": "backprop_cli.render.plain",
-    "tree": "backprop_cli.render.tree",
-    "dot": "backprop_cli.render.dot",
-    "mermaid": "backprop_cli.render.mermaid",
+    "table": "backprop_cli.render.eval_table",
+    "json": "backprop_cli.render.eval_json",
+    "csv": "backprop_cli.render.eval_csv",
+    "plain": "backprop_cli.render.eval_plain",
+    "tree": "backprop_cli.render.graph_tree",
+    "dot": "backprop_cli.render.graph_dot",
+    "mermaid": "backprop_cli.render.graph_mermaid",
 }
 
 

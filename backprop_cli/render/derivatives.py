@@ -7,9 +7,9 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from ..core.numbers import json_number
 from ..derivatives import CheckRow, SymbolicGradient
-from ..formula import to_latex, to_program, to_texts
-from ..numbers import json_number
+from .formula import to_latex, to_program, to_texts
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
@@ -36,7 +36,7 @@ def diff_plain(output: str, gradient: SymbolicGradient) -> str:
 
 
 def diff_latex(output: str, gradient: SymbolicGradient) -> str:
-    from ..formula import _latex_name
+    from .formula import _latex_name
 
     of = _latex_name(output) if _IDENTIFIER.match(output) else "f"
     lines = []
@@ -114,7 +114,7 @@ def hessian_table(names: Sequence[str], matrix: Sequence[Sequence[float]], outpu
     from rich.table import Table
     from rich.text import Text
 
-    from ..drawing import number
+    from .drawing import number
 
     table = Table(title=Text(f"Hessian of {output[:60]}", style="bold"), title_justify="left",
                   box=box.SIMPLE_HEAD, caption="row a, column b: d2 output / da db",

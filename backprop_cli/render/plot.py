@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..errors import EvaluationError
+from ..core.errors import EvaluationError
 
 VALUE_COLOR = "#1a7f37"
 GRAD_COLOR = "#cf222e"
@@ -63,7 +63,7 @@ def to_file(path: str, xs: np.ndarray, values: np.ndarray, grads: np.ndarray, ou
     try:
         figure.savefig(path, dpi=150)
     except (OSError, ValueError) as error:
-        from ..errors import OutputError
+        from ..core.errors import OutputError
 
         raise OutputError(f"cannot write {path}: {error}") from None
     finally:

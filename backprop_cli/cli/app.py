@@ -13,10 +13,8 @@ from typing import Any, NamedTuple
 
 import click
 
-from . import __version__
-from .bindings import parse_binding, parse_values_file
-from .builder import DEFAULT_MAX_BYTES, DEFAULT_MAX_NODES
-from .errors import (
+from .. import __version__
+from ..core.errors import (
     BackpropError,
     EvaluationError,
     ExitStatus,
@@ -24,7 +22,9 @@ from .errors import (
     OutputError,
     format_error,
 )
-from .source import terminal_safe
+from ..core.source import terminal_safe
+from ..language.builder import DEFAULT_MAX_BYTES, DEFAULT_MAX_NODES
+from ..values import parse_binding, parse_values_file
 
 EVAL_EPILOG = """\b
 Examples:
@@ -237,7 +237,7 @@ def program_options(command: Any) -> Any:
 def load_program(ctx: click.Context, spec: ProgramSpec,
                  inline_functions: bool = False) -> tuple[Any, dict[str, float], bool]:
     """The graph, the values bound on the command line, and whether any were given."""
-    from .api import parse_program
+    from ..api import parse_program
 
     args = list(spec.arguments)
     program: str | None = None
@@ -299,9 +299,9 @@ def eval_command(ctx: click.Context, fmt: str | None, at: str | None, sweeps: tu
     PROGRAM is a formula or a program of statements separated by ';' or newlines
     ('-' reads it from stdin; -f reads a file). Each NAME=VALUE binds an input.
     """
-    from .api import Result, bind_inputs
-    from .engine import evaluate_graph
-    from .numbers import format_number
+    from ..api import Result, bind_inputs
+    from ..core.engine import evaluate_graph
+    from ..core.numbers import format_number
 
     if only_value and only_grad:
         raise click.UsageError("--value and --grad cannot be used together", ctx=ctx)
@@ -323,13 +323,14 @@ def eval_command(ctx: click.Context, fmt: str | None, at: str | None, sweeps: tu
         raise click.UsageError("--format jsonl is for --at or --sweep", ctx=ctx)
     graph, values, _ = load_program(ctx, ProgramSpec(**program))
     bound = bind_inputs(graph, values)
-    from . import scalar_math, ties
+    from ..core import scalar_math
+    from ..numerics import ties
 
     xp: Any = scalar_math
     exact = None
     if exact_mode:
-        from . import exact_math
-        from .engine import Evaluation
+        from ..core.engine import Evaluation
+        from ..numerics import exact_math
 
         exact_math.check_program(graph)
         xp = ties.namespace(exact_math, tie_rule)
@@ -353,7 +354,7 @@ def eval_command(ctx: click.Context, fmt: str | None, at: str | None, sweeps: tu
         return format_number(numbers[node_id])
 
     if explain:
-        from .explain import explain_json, render_text
+        from ..explain import explain_json, render_text
 
         numbers = result.evaluation
         own_values, own_grads = exact if exact is not None else (numbers.values, numbers.grads)
@@ -372,8 +373,8 @@ def eval_command(ctx: click.Context, fmt: str | None, at: str | None, sweeps: tu
     if only_grad is not None:
         node = graph.names.get(only_grad)
         if node is None:
-            from .api import name_list
-            from .builder import suggest
+            from ..api import name_list
+            from ..language.builder import suggest
 
             named = list(graph.names)
             raise InputError(
@@ -390,10 +391,9 @@ def evaluate_many(ctx: click.Context, spec: ProgramSpec, at: str | None,
                   sweep_texts: tuple[str, ...], fmt: str, chunk_rows: int,
                   allow_nonfinite: bool, tie_rule: str = "first") -> None:
     """Batch mode: one row per point, streamed a chunk at a time."""
-    from . import array_math, ties
-    from .allocator import keep_freed_memory
-    from .api import bind_inputs
-    from .batch import (
+    from ..allocator import keep_freed_memory
+    from ..api import bind_inputs
+    from ..batch import (
         check_sweeps,
         evaluate_chunks,
         parse_sweep,
@@ -401,8 +401,9 @@ def evaluate_many(ctx: click.Context, spec: ProgramSpec, at: str | None,
         read_jsonl,
         sweep_chunks,
     )
-    from .render.rows import csv_chunks, jsonl_chunks
-    from .streaming import write_blocks
+    from ..numerics import array_math, ties
+    from ..render.batch import csv_chunks, jsonl_chunks
+    from ..streaming import write_blocks
 
     if at is not None and sweep_texts:
         raise click.UsageError("use --at or --sweep, not both", ctx=ctx)
@@ -432,7 +433,7 @@ def evaluate_many(ctx: click.Context, spec: ProgramSpec, at: str | None,
         if name in values:
             raise InputError(f"{name} is given both by {origin} and on the command line")
         if name not in inputs:
-            from .builder import suggest
+            from ..language.builder import suggest
 
             raise InputError(f"{origin}: {name} is not an input of the program",
                              hint=suggest(name, inputs) or f"its inputs are {', '.join(inputs)}")
@@ -478,9 +479,9 @@ def graph_command(ctx: click.Context, fmt: str | None, out: str | None, allow_no
     With values for every input (bindings, a --values file or the program's own) each
     wire shows its value (green) and gradient (red); with no values, the structure alone.
     """
-    from .api import bind_inputs
-    from .drawing import Picture
-    from .engine import evaluate_graph
+    from ..api import bind_inputs
+    from ..core.engine import evaluate_graph
+    from ..render.drawing import Picture
     if out == "-":
         out = None  # '-' is stdout
     fmt = fmt or _format_from_path(out) or ("tree" if sys.stdout.isatty() and not out else "dot")
@@ -496,7 +497,7 @@ def graph_command(ctx: click.Context, fmt: str | None, out: str | None, allow_no
     else:
         evaluation = evaluate_graph(graph, bound, allow_nonfinite=allow_nonfinite)
         picture = Picture(graph, evaluation.values, evaluation.grads)
-    from .render import RenderOptions, renderer
+    from ..render import RenderOptions, renderer
 
     if fmt == "tree":
         from rich.console import Console
@@ -511,7 +512,7 @@ def graph_command(ctx: click.Context, fmt: str | None, out: str | None, allow_no
         return
     options = RenderOptions(precision=precision)
     if fmt in RENDERED:
-        from .render.dot import render_with_graphviz
+        from ..render.graph_dot import render_with_graphviz
 
         data = render_with_graphviz(picture, options, fmt)
         if out is None:
@@ -584,8 +585,8 @@ def diff_command(ctx: click.Context, wrt: str | None, fmt: str, bare: bool, as_p
     The backward pass runs over expressions instead of numbers, then simplifies them.
     The formulas are in backprop's own language: backprop eval reads them back.
     """
-    from .derivatives import choose_inputs, symbolic_gradient
-    from .render import derivatives as out
+    from ..derivatives import choose_inputs, symbolic_gradient
+    from ..render import derivatives as out
 
     graph, _values, given = load_program(ctx, ProgramSpec(**program))
     if given:
@@ -610,7 +611,7 @@ def diff_command(ctx: click.Context, wrt: str | None, fmt: str, bare: bool, as_p
             write("".join(f"{name} = {formula}\n" for name, formula in statements))
         return
     if bare:
-        from .formula import to_latex, to_text
+        from ..render.formula import to_latex, to_text
 
         expr = next(iter(gradient.derivatives.values()))
         write((to_latex(expr) if fmt == "latex" else to_text(expr)) + "\n")
@@ -641,9 +642,9 @@ def check_command(ctx: click.Context, tol: float, fmt: str, **program: Any) -> N
     Exit status 1 when an input fails (a kink, where the function has no derivative,
     is reported as such and does not fail).
     """
-    from .api import bind_inputs
-    from .derivatives import gradient_check
-    from .render import derivatives as out
+    from ..api import bind_inputs
+    from ..derivatives import gradient_check
+    from ..render import derivatives as out
 
     graph, values, _ = load_program(ctx, ProgramSpec(**program))
     try:
@@ -675,9 +676,9 @@ def hessian_command(ctx: click.Context, fmt: str, precision: int, **program: Any
     Exact, not finite differences: forward-mode dual numbers run through the backward
     pass, one column per input.
     """
-    from .api import bind_inputs
-    from .derivatives import hessian
-    from .render import derivatives as out
+    from ..api import bind_inputs
+    from ..derivatives import hessian
+    from ..render import derivatives as out
 
     graph, values, _ = load_program(ctx, ProgramSpec(**program))
     try:
@@ -736,10 +737,10 @@ def descend_command(ctx: click.Context, wrt: str | None, lr: float, steps: int, 
     inputs can stay fixed while weights learn. Stops after --steps steps or once the
     gradient's norm is below --tol, and says which.
     """
-    from .api import bind_inputs
-    from .derivatives import choose_inputs
-    from .descend import Settings, descend
-    from .render import descent as out
+    from ..api import bind_inputs
+    from ..derivatives import choose_inputs
+    from ..descend import Settings, descend
+    from ..render import descend as out
 
     try:
         beta1, beta2 = (Finite(0, 1, high_open=True).convert(b.strip(), None, ctx)
@@ -799,9 +800,9 @@ def plot_command(ctx: click.Context, sweep: str, out: str | None, allow_nonfinit
     """
     import numpy as np
 
-    from .api import bind_inputs
-    from .batch import evaluate_chunks, parse_sweep, sweep_chunks
-    from .render import plot
+    from ..api import bind_inputs
+    from ..batch import evaluate_chunks, parse_sweep, sweep_chunks
+    from ..render import plot
 
     try:
         axis = parse_sweep(sweep)
@@ -813,7 +814,7 @@ def plot_command(ctx: click.Context, sweep: str, out: str | None, allow_nonfinit
     graph, values, _ = load_program(ctx, ProgramSpec(**program))
     names = graph.input_names()
     if axis.name not in names:
-        from .builder import suggest
+        from ..language.builder import suggest
 
         raise InputError(f"--sweep {axis.name}: the program has no input named '{axis.name}'",
                          hint=suggest(axis.name, names) or f"its inputs are {', '.join(names)}")
@@ -848,7 +849,7 @@ def plot_command(ctx: click.Context, sweep: str, out: str | None, allow_nonfinit
               type=click.Choice(["table", "json"]), help="Output format.")
 def ops_command(fmt: str) -> None:
     """List every operation with its arity and local derivative rules."""
-    from .render.ops_listing import ops_json, ops_table
+    from ..render.ops import ops_json, ops_table
 
     if fmt == "json":
         write(ops_json())
@@ -857,7 +858,7 @@ def ops_command(fmt: str) -> None:
 
 
 def emit(result: Any, fmt: str, **options: Any) -> None:
-    from .render import RenderOptions, renderer
+    from ..render import RenderOptions, renderer
 
     rendered = renderer(fmt)(result, RenderOptions(**options))
     if isinstance(rendered, str):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..drawing import Picture, gates, number
 from . import RenderOptions
+from .drawing import Picture, gates, number
 
 _OPEN_CLOSE = {"input": ('["', '"]'), "const": ('["', '"]'), "gate": ('(("', '"))'),
                "block": ('("', '")')}

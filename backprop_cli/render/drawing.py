@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from .blocks import Block
-from .graph import Graph
-from .labels import all_labels
-from .numbers import format_number
-from .numbers import shown as number
-from .ops import CONST, INPUT
+from ..core.blocks import Block
+from ..core.graph import Graph
+from ..core.labels import all_labels
+from ..core.numbers import format_number
+from ..core.numbers import shown as number
+from ..core.ops import CONST, INPUT
 
 
 class Picture(NamedTuple):

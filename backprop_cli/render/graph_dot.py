@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..drawing import Picture, gates, number
 from . import RenderOptions
+from .drawing import Picture, gates, number
 
 VALUE_COLOR = "#1a7f37"
 GRAD_COLOR = "#cf222e"
@@ -71,7 +71,7 @@ def render_with_graphviz(picture: Picture, options: RenderOptions, fmt: str) -> 
     """SVG, PNG or PDF from Graphviz's ``dot`` program."""
     import graphviz
 
-    from ..errors import EvaluationError
+    from ..core.errors import EvaluationError
 
     source = digraph(picture, options)
     try:

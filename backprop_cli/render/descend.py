@@ -8,9 +8,9 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from ..core.errors import OutputError
+from ..core.numbers import format_number, json_number
 from ..descend import Outcome, Settings, Step
-from ..errors import OutputError
-from ..numbers import format_number, json_number
 
 REASONS = {
     "converged": "the gradient's norm fell below --tol",

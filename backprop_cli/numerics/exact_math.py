@@ -10,8 +10,8 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
-from .errors import EvaluationError, InputError
-from .graph import Graph
+from ..core.errors import EvaluationError, InputError
+from ..core.graph import Graph
 
 EXACT_OPS = frozenset({"input", "const", "param", "add", "sub", "mul", "div", "neg", "pos",
                        "pow", "abs", "relu", "max", "min", "sign", "step"})
@@ -32,7 +32,7 @@ def lift(x: Any) -> Fraction:
 
 def check_program(graph: Graph) -> None:
     """Refuse a gate that has no exact rational value, naming it and where it is."""
-    from .blocks import Block
+    from ..core.blocks import Block
 
     stack = [graph]
     while stack:

@@ -7,7 +7,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..api import NodeRecord, Result
-from ..numbers import shown as number
+from ..core.numbers import shown as number
 from . import RenderOptions
 
 INPUT_STYLE = "cyan"
@@ -72,7 +72,7 @@ def render(result: Result, options: RenderOptions) -> Table:
 
 def notes(result: Result) -> tuple[list[int], dict[int, str]]:
     """How many gradients each node's gradient sums, and the gates at a kink or tie."""
-    from ..kinks import kink_at
+    from ..core.kinks import kink_at
 
     graph = result.graph
     values = result.evaluation.values

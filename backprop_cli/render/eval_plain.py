@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 from ..api import Result
-from ..numbers import format_number
+from ..core.numbers import format_number
 from . import RenderOptions
 
 

@@ -16,8 +16,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from . import scalar_math
-from .ops import OPS
+from ..core import scalar_math
+from ..core.ops import OPS
 
 
 class Expr:
@@ -35,7 +35,7 @@ class Expr:
         self.id = ident
 
     def __repr__(self) -> str:
-        from .formula import to_text
+        from ..render.formula import to_text
 
         return f"Expr({to_text(self)})"
 

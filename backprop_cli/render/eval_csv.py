@@ -7,7 +7,7 @@ import io
 from collections.abc import Iterator
 
 from ..api import Result
-from ..numbers import format_number
+from ..core.numbers import format_number
 from . import RenderOptions
 
 HEADER = ("id", "name", "op", "label", "inputs", "value", "grad")

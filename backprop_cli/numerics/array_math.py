@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from . import scalar_math
+from ..core import scalar_math
 
 batched = True  # the engine: gradients are arrays, never skipped for being zero
 

@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterator
 
 from ..api import NodeRecord, Result
-from ..numbers import json_number
+from ..core.numbers import json_number
 from . import RenderOptions
 
 _dumps = json.JSONEncoder(allow_nan=False, ensure_ascii=False).encode

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..ops import OPERATIONS, Op
+from ..core.ops import OPERATIONS, Op
 
 
 def rules(op: Op) -> list[tuple[str, str]]:

@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from ..core.errors import InputError
+from ..core.ops import FUNCTIONS
+from ..core.source import Source
 from . import _tables
-from .errors import InputError
 from .lexer import END, Token
-from .ops import FUNCTIONS
-from .source import Source
 
 _ACTIONS = _tables.ACTIONS
 _GOTO = _tables.GOTO

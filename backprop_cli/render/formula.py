@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from .errors import InputError
-from .labels import format_operation
-from .numbers import format_number
-from .ops import ATOM, OPS, UNARY
-from .symbolic import Expr
+from ..core.errors import InputError
+from ..core.labels import format_operation
+from ..core.numbers import format_number
+from ..core.ops import ATOM, OPS, UNARY
+from ..numerics.symbolic import Expr
 
 INLINE_LIMIT = 100_000  # expression nodes in one printed formula, counting repeats
 

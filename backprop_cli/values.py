@@ -6,8 +6,8 @@ import math
 import re
 from typing import Any
 
-from .errors import InputError
-from .numbers import DECIMAL
+from .core.errors import InputError
+from .core.numbers import DECIMAL
 
 ASCII_SPACE = " \t\n\r\f\v"  # str.strip() alone would also take Unicode spaces
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z", re.ASCII)

@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from ..core.errors import InputError
+from ..core.source import Source, describe_char
 from . import _tables
-from .errors import InputError
-from .source import Source, describe_char
 
 Token = tuple[str, str, int, int]  # type, text, start, end
 

@@ -11,15 +11,15 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from . import scalar_math
-from .blocks import Block
-from .errors import InputError, LimitError
-from .gcpause import paused_gc
-from .graph import Graph, Node
+from ..core import scalar_math
+from ..core.blocks import Block
+from ..core.errors import InputError, LimitError
+from ..core.gcpause import paused_gc
+from ..core.graph import Graph, Node
+from ..core.ops import CONST, CONSTANTS, FUNCTIONS, INPUT, OPERATORS, OPS, PARAM, Op
+from ..core.source import Source
 from .lexer import tokenize
-from .ops import CONST, CONSTANTS, FUNCTIONS, INPUT, OPERATORS, OPS, PARAM, Op
 from .parser import parse
-from .source import Source
 
 DEFAULT_MAX_NODES = 2_000_000
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
@@ -319,8 +319,8 @@ class GraphBuilder:
 
     def _nonfinite_default(self, ident: str) -> None:
         """The first gate of a constant expression whose value is not finite, explained."""
-        from .errors import EvaluationError
-        from .numbers import format_number
+        from ..core.errors import EvaluationError
+        from ..core.numbers import format_number
 
         for i in range(self.statement_start, len(self.nodes)):
             value = self.consts[i]

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from . import scalar_math as sm
-from .ops import OPS
+from ..core import scalar_math as sm
+from ..core.ops import OPS
 
 
 class Dual:

@@ -10,11 +10,11 @@ from __future__ import annotations
 from rich.text import Text
 from rich.tree import Tree
 
-from ..drawing import Picture, number
-from ..labels import all_labels
-from ..ops import INPUT
+from ..core.labels import all_labels
+from ..core.ops import INPUT
 from . import RenderOptions
-from .table import GRAD_STYLE, INPUT_STYLE, OUTPUT_STYLE, VALUE_STYLE
+from .drawing import Picture, number
+from .eval_table import GRAD_STYLE, INPUT_STYLE, OUTPUT_STYLE, VALUE_STYLE
 
 
 def _line(picture: Picture, node_id: int, label: str, precision: int, seen: bool) -> Text:

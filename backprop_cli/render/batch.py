@@ -13,7 +13,7 @@ import numpy as np
 import orjson
 
 from ..batch import Rows
-from ..numbers import format_number, json_number
+from ..core.numbers import format_number, json_number
 
 
 def header(input_names: Sequence[str]) -> list[str]:
