@@ -1,0 +1,611 @@
+"""The commands: their declarations, and the wiring from options to computation."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+import click
+
+from ..core.errors import EvaluationError, InputError, OutputError
+from .options import (
+    Finite,
+    FormulaFirstCommand,
+    ProgramSpec,
+    format_from_path,
+    load_program,
+    no_file,
+    no_nonfinite_hint,
+    open_out,
+    program_options,
+    wrt_list,
+)
+from .output import emit, make_console, print_rich, write
+
+EVAL_EPILOG = """\b
+Examples:
+  backprop eval "(x+y)*z" x=1 y=3 z=-3
+  backprop eval "q = x + y; f = q * z" x=-2 y=5 z=-4 --format json
+  backprop eval -f samples/neuron.bp --expand
+  cat program.bp | backprop eval - x=1 --format csv
+  backprop eval "-x^2" x=3 --value
+  dx=$(backprop eval "x^3" x=2 --grad x)
+"""
+
+
+@click.command("eval", cls=FormulaFirstCommand, epilog=EVAL_EPILOG)
+@program_options
+@click.option("-F", "--format", "fmt", default=None,
+              type=click.Choice(["table", "json", "csv", "plain", "jsonl"]),
+              help="Output format: table (default), json, csv, plain; with --at or --sweep, "
+                   "csv (default) or jsonl.")
+@click.option("--at", "at", metavar="FILE",
+              help="Evaluate at every row of FILE ('-' for stdin): CSV with a header of input "
+                   "names, or JSON Lines (.jsonl). One output row per point.")
+@click.option("--sweep", "sweeps", metavar="NAME=START:STOP:COUNT", multiple=True,
+              help="Evaluate along a range (x=-5:5:101); several sweeps make a grid.")
+@click.option("--chunk-rows", default=65_536, show_default=True, type=click.IntRange(1),
+              help="Rows evaluated together with --at or --sweep.")
+@click.option("--value", "only_value", is_flag=True,
+              help="Print only the output's value (for $(...)).")
+@click.option("--grad", "only_grad", metavar="NAME",
+              help="Print only d output / d NAME, for an input or a named node (for $(...)).")
+@click.option("--allow-nonfinite", is_flag=True,
+              help="Let nan and inf through instead of stopping with an error.")
+@click.option("-p", "--precision", default=6, show_default=True, type=click.IntRange(1, 17),
+              help="Significant digits in the table and the explanation.")
+@click.option("--max-rows", default=1000, show_default=True, type=click.IntRange(0),
+              help="Rows in the table before the middle is elided (0: all).")
+@click.option("--explain", is_flag=True,
+              help="Print the backward pass step by step, in the tutorials' notation.")
+@click.option("--ties", "tie_rule", default="first", show_default=True,
+              type=click.Choice(["first", "split", "all"]),
+              help="Who gets max/min's gradient on a tie: the first tied input, all of them "
+                   "evenly split, or each of them in full.")
+@click.option("--exact", "exact_mode", is_flag=True,
+              help="Rational arithmetic (+ - * /, integer powers, abs, relu, max, min): "
+                   "d/dx (x/3) is 1/3.")
+@click.pass_context
+def eval_command(ctx: click.Context, fmt: str | None, at: str | None, sweeps: tuple[str, ...],
+                 chunk_rows: int, only_value: bool, only_grad: str | None,
+                 allow_nonfinite: bool, precision: int, max_rows: int, explain: bool,
+                 tie_rule: str, exact_mode: bool, **program: Any) -> None:
+    """Evaluate PROGRAM at a point: every node's value and gradient.
+
+    PROGRAM is a formula or a program of statements separated by ';' or newlines
+    ('-' reads it from stdin; -f reads a file). Each NAME=VALUE binds an input.
+    """
+    from ..api import Result, bind_inputs
+    from ..core.engine import evaluate_graph
+    from ..core.numbers import format_number
+
+    if only_value and only_grad:
+        raise click.UsageError("--value and --grad cannot be used together", ctx=ctx)
+    if at is not None or sweeps:
+        if only_value or only_grad:
+            raise click.UsageError("--value and --grad are for one point, not --at or --sweep",
+                                   ctx=ctx)
+        if fmt not in (None, "csv", "json", "jsonl"):
+            raise click.UsageError(f"--format {fmt} is for one point; with --at or --sweep "
+                                   "use csv or jsonl", ctx=ctx)
+        if exact_mode or explain:
+            raise click.UsageError("--exact and --explain are for one point, not --at or "
+                                   "--sweep", ctx=ctx)
+        evaluate_many(ctx, ProgramSpec(**program), at, sweeps, fmt or "csv", chunk_rows,
+                      allow_nonfinite, tie_rule)
+        return
+    fmt = fmt or "table"
+    if fmt == "jsonl":
+        raise click.UsageError("--format jsonl is for --at or --sweep", ctx=ctx)
+    graph, values, _ = load_program(ctx, ProgramSpec(**program))
+    bound = bind_inputs(graph, values)
+    from ..core import scalar_math
+    from ..numerics import ties
+
+    xp: Any = scalar_math
+    exact = None
+    if exact_mode:
+        from ..core.engine import Evaluation
+        from ..numerics import exact_math
+
+        exact_math.check_program(graph)
+        xp = ties.namespace(exact_math, tie_rule)
+        leaves = {i: exact_math.lift(v) for i, v in bound.items()}
+        leaves.update({i: exact_math.lift(node.value) for i, node in enumerate(graph.nodes)
+                       if node.op.name == "const"})
+        rational = evaluate_graph(graph, leaves, allow_nonfinite=True, xp=xp)
+        exact = ([exact_math.lift(v) for v in rational.values],
+                 [exact_math.lift(g) for g in rational.grads])
+        result = Result(Evaluation(graph, [exact_math.to_float(v) for v in exact[0]],
+                                   [exact_math.to_float(g) for g in exact[1]]), exact=exact)
+    else:
+        xp = ties.namespace(scalar_math, tie_rule)
+        result = Result(evaluate_graph(graph, bound, allow_nonfinite=allow_nonfinite, xp=xp))
+
+    def shown(number_id: int | None, grad: bool = False) -> str:
+        node_id = graph.output if number_id is None else number_id
+        if exact is not None:
+            return str(exact[1 if grad else 0][node_id])
+        numbers = result.evaluation.grads if grad else result.evaluation.values
+        return format_number(numbers[node_id])
+
+    if explain:
+        from ..explain import explain_json, render_text
+
+        numbers = result.evaluation
+        own_values, own_grads = exact if exact is not None else (numbers.values, numbers.grads)
+        if fmt == "json":
+            write(explain_json(result, own_values, own_grads, xp, exact is not None))
+            return
+        if exact is not None:
+            write(render_text(graph, own_values, own_grads, xp, number=str))
+        else:
+            write(render_text(graph, own_values, own_grads, xp,
+                              number=lambda v: f"{v:.{precision}g}"))
+        return
+    if only_value:
+        write(shown(None) + "\n")
+        return
+    if only_grad is not None:
+        node = graph.names.get(only_grad)
+        if node is None:
+            from ..api import name_list
+            from ..language.builder import suggest
+
+            named = list(graph.names)
+            raise InputError(
+                f"--grad {only_grad}: the program has no node named '{only_grad}'",
+                hint=suggest(only_grad, named)
+                or (f"its named nodes are {name_list(named)}" if named else None),
+            )
+        write(shown(node, grad=True) + "\n")
+        return
+    emit(result, fmt, precision=precision, max_rows=max_rows)
+
+
+def evaluate_many(ctx: click.Context, spec: ProgramSpec, at: str | None,
+                  sweep_texts: tuple[str, ...], fmt: str, chunk_rows: int,
+                  allow_nonfinite: bool, tie_rule: str = "first") -> None:
+    """Batch mode: one row per point, streamed a chunk at a time."""
+    from ..allocator import keep_freed_memory
+    from ..api import bind_inputs
+    from ..batch import (
+        check_sweeps,
+        evaluate_chunks,
+        parse_sweep,
+        read_csv,
+        read_jsonl,
+        sweep_chunks,
+    )
+    from ..numerics import array_math, ties
+    from ..render.batch import csv_chunks, jsonl_chunks
+    from ..streaming import write_blocks
+
+    if at is not None and sweep_texts:
+        raise click.UsageError("use --at or --sweep, not both", ctx=ctx)
+    reads_stdin = spec.file == "-" or (spec.file is None and spec.arguments[:1] == ("-",))
+    if at == "-" and reads_stdin:
+        raise click.UsageError("the program and --at cannot both come from stdin", ctx=ctx)
+    graph, values, _ = load_program(ctx, spec)
+    if sweep_texts:
+        try:
+            sweeps = [parse_sweep(text) for text in sweep_texts]
+            check_sweeps(sweeps)
+        except ValueError as error:
+            raise click.BadParameter(str(error), ctx=ctx, param_hint="'--sweep'") from None
+        columns = [s.name for s in sweeps]
+        chunks = sweep_chunks(sweeps, chunk_rows)
+        origin = "--sweep"
+    else:
+        origin = "<stdin>" if at == "-" else str(at)
+        try:
+            stream = sys.stdin.buffer if at == "-" else open(at, "rb")  # noqa: SIM115
+        except OSError as error:
+            raise InputError(f"cannot read {at}: {error.strerror or error}") from None
+        reader = read_jsonl if str(at).lower().endswith((".jsonl", ".ndjson")) else read_csv
+        columns, chunks = reader(stream, origin, chunk_rows)
+    inputs = graph.input_names()
+    for name in columns:
+        if name in values:
+            raise InputError(f"{name} is given both by {origin} and on the command line")
+        if name not in inputs:
+            from ..language.builder import suggest
+
+            raise InputError(f"{origin}: {name} is not an input of the program",
+                             hint=suggest(name, inputs) or f"its inputs are {', '.join(inputs)}")
+    fixed = bind_inputs(graph, {**values, **{name: 0.0 for name in columns}})
+    keep_freed_memory()  # each chunk's arrays reuse the last one's memory
+    evaluated = evaluate_chunks(graph, fixed, chunks, allow_nonfinite=allow_nonfinite,
+                                origin=origin, xp=ties.namespace(array_math, tie_rule))
+    writer = jsonl_chunks if fmt in ("json", "jsonl") else csv_chunks
+    write_blocks(sys.stdout.buffer, writer(list(inputs), evaluated))
+
+
+GRAPH_EPILOG = """\b
+Examples:
+  backprop graph "(x+y)*z" x=1 y=3 z=-3              # a tree, on a terminal
+  backprop graph "(x+y)*z"                           # the structure alone
+  backprop graph -f samples/sigmoid.bp --expand -o neuron.svg
+  backprop graph -f samples/neuron.bp -F dot | dot -Tpng -o neuron.png
+  backprop graph -f samples/neuron.bp -F mermaid >> notes.md
+"""
+
+RENDERED = ("svg", "png", "pdf")
+
+
+@click.command("graph", cls=FormulaFirstCommand, epilog=GRAPH_EPILOG)
+@program_options
+@click.option("-F", "--format", "fmt", default=None,
+              type=click.Choice(["tree", "dot", "mermaid", *RENDERED]),
+              help="tree (the default on a terminal), dot (the default otherwise), mermaid, "
+                   "or svg/png/pdf rendered by Graphviz (with -o).")
+@click.option("-o", "--out", "out", metavar="FILE",
+              help="Write to FILE; its extension (.svg .png .pdf .dot .mmd) sets the format.")
+@click.option("--allow-nonfinite", is_flag=True,
+              help="Let nan and inf through instead of stopping with an error.")
+@click.option("-p", "--precision", default=4, show_default=True, type=click.IntRange(1, 17),
+              help="Significant digits of the values and gradients shown.")
+@click.option("--max-depth", default=None, type=click.IntRange(1),
+              help="Levels of the tree before it is cut (default: as many as fit the width).")
+@click.pass_context
+def graph_command(ctx: click.Context, fmt: str | None, out: str | None, allow_nonfinite: bool,
+                  precision: int, max_depth: int | None, **program: Any) -> None:
+    """Draw PROGRAM's computational graph, with values and gradients at a point.
+
+    With values for every input (bindings, a --values file or the program's own) each
+    wire shows its value (green) and gradient (red); with no values, the structure alone.
+    """
+    from ..api import bind_inputs
+    from ..core.engine import evaluate_graph
+    from ..render.drawing import Picture
+    if out == "-":
+        out = None  # '-' is stdout
+    fmt = fmt or format_from_path(out) or ("tree" if sys.stdout.isatty() and not out else "dot")
+    if fmt in ("png", "pdf") and out is None:
+        raise click.UsageError(f"--format {fmt} writes a binary file: give -o FILE", ctx=ctx)
+    graph, values, given = load_program(ctx, ProgramSpec(**program))
+    try:
+        bound = bind_inputs(graph, values)
+    except InputError:
+        if given:
+            raise
+        picture = Picture(graph)
+    else:
+        evaluation = evaluate_graph(graph, bound, allow_nonfinite=allow_nonfinite)
+        picture = Picture(graph, evaluation.values, evaluation.grads)
+    from ..render import RenderOptions, renderer
+
+    if fmt == "tree":
+        from rich.console import Console
+
+        with open_out(out, binary=False) if out else no_file() as handle:
+            console = (Console(file=handle, width=120, color_system=None) if out
+                       else make_console())
+            # each level indents by 4 columns: keep the deepest line readable
+            depth = max_depth or max(4, min(40, (console.width - 40) // 4))
+            options = RenderOptions(precision=precision, max_depth=depth)
+            console.print(renderer("tree")(picture, options))
+        return
+    options = RenderOptions(precision=precision)
+    if fmt in RENDERED:
+        from ..render.graph_dot import render_with_graphviz
+
+        data = render_with_graphviz(picture, options, fmt)
+        if out is None:
+            write(data.decode("utf-8"))
+            return
+        with open_out(out, binary=True) as handle:
+            handle.write(data)
+        return
+    text = renderer(fmt)(picture, options)
+    if out is None:
+        write(text)
+    else:
+        with open_out(out, binary=False) as handle:
+            handle.write(text)
+
+
+DIFF_EPILOG = """\b
+Examples:
+  backprop diff "(x+y)*z"                          # dz, one line per input
+  backprop diff -f samples/sigmoid.bp --wrt w0
+  backprop diff "x^3 * sin(x)" --bare              # the formula alone, for $(...)
+  backprop diff -f samples/neuron.bp --program     # shared subexpressions named once
+  backprop diff -f samples/neuron.bp --program | backprop eval - --output d_w0 --value
+  backprop diff "sigmoid(w*x + b)" -F latex
+"""
+
+
+@click.command("diff", cls=FormulaFirstCommand, epilog=DIFF_EPILOG)
+@program_options
+@click.option("--wrt", metavar="NAMES", help="Differentiate by these inputs only (x,y).")
+@click.option("-F", "--format", "fmt", default="plain", show_default=True,
+              type=click.Choice(["plain", "json", "latex"]), help="Output format.")
+@click.option("--bare", is_flag=True, help="Print the formula alone (one input only).")
+@click.option("--program", "as_program", is_flag=True,
+              help="Print a straight-line program: the program itself, shared subexpressions "
+                   "as temporaries (_t1 = ...), then d_NAME = ... for each input; "
+                   "backprop eval reads it (--output d_NAME).")
+@click.pass_context
+def diff_command(ctx: click.Context, wrt: str | None, fmt: str, bare: bool, as_program: bool,
+                 **program: Any) -> None:
+    """Derivatives of PROGRAM's output as formulas, by symbolic reverse mode.
+
+    The backward pass runs over expressions instead of numbers, then simplifies them.
+    The formulas are in backprop's own language: backprop eval reads them back.
+    """
+    from ..derivatives import choose_inputs, symbolic_gradient
+    from ..render import derivatives as out
+
+    graph, _values, given = load_program(ctx, ProgramSpec(**program))
+    if given:
+        raise click.UsageError("diff works on the formula alone: it takes no NAME=VALUE "
+                               "bindings (use eval, check or hessian for a point)", ctx=ctx)
+    names = choose_inputs(graph, wrt_list(wrt))
+    if bare and len(names) != 1:
+        raise click.UsageError(
+            f"--bare prints one formula: pick one input with --wrt (inputs: "
+            f"{', '.join(names[:12])})", ctx=ctx)
+    gradient = symbolic_gradient(graph, names)
+    output = graph.output_name
+    if as_program:
+        taken = set(graph.names) | {graph.nodes[i].op.name for i in range(len(graph.nodes))}
+        statements = out.diff_program(gradient, taken)
+        if fmt == "json":
+            write(out.diff_json(output, gradient, statements))
+        else:
+            # the program itself first: its inputs, their defaults and its names stay defined
+            source = graph.source.text.rstrip("\n")
+            write(f"{source}\n# derivatives of {output[:60]}\n")
+            write("".join(f"{name} = {formula}\n" for name, formula in statements))
+        return
+    if bare:
+        from ..render.formula import to_latex, to_text
+
+        expr = next(iter(gradient.derivatives.values()))
+        write((to_latex(expr) if fmt == "latex" else to_text(expr)) + "\n")
+        return
+    if fmt == "json":
+        write(out.diff_json(output, gradient, None))
+    elif fmt == "latex":
+        write(out.diff_latex(output, gradient))
+    else:
+        write(out.diff_plain(output, gradient))
+
+
+@click.command("check", cls=FormulaFirstCommand, epilog="""\b
+Examples:
+  backprop check -f samples/neuron.bp
+  backprop check "abs(x) * y" x=0 y=2          # a kink is reported, not failed
+  backprop check "x^y" x=2 y=3 --tol 1e-8 -F json
+""")
+@program_options
+@click.option("--tol", default=1e-6, show_default=True, type=Finite(0, low_open=True),
+              help="An input passes when its absolute or relative error is at most this.")
+@click.option("-F", "--format", "fmt", default="table", show_default=True,
+              type=click.Choice(["table", "json"]), help="Output format.")
+@click.pass_context
+def check_command(ctx: click.Context, tol: float, fmt: str, **program: Any) -> None:
+    """Check PROGRAM's backprop gradients against central finite differences.
+
+    Exit status 1 when an input fails (a kink, where the function has no derivative,
+    is reported as such and does not fail).
+    """
+    from ..api import bind_inputs
+    from ..derivatives import gradient_check
+    from ..render import derivatives as out
+
+    graph, values, _ = load_program(ctx, ProgramSpec(**program))
+    try:
+        rows = gradient_check(graph, bind_inputs(graph, values), tol)
+    except EvaluationError as error:
+        raise no_nonfinite_hint(error) from None
+    if fmt == "json":
+        write(out.check_json(rows, tol, graph.output_name))
+    else:
+        print_rich(out.check_table(rows, tol, graph.output_name))
+    if any(row.status == "FAIL" for row in rows):
+        ctx.exit(1)
+
+
+@click.command("hessian", cls=FormulaFirstCommand, epilog="""\b
+Examples:
+  backprop hessian "(x+y)*z" x=1 y=3 z=-3
+  backprop hessian -f samples/neuron.bp -F json
+""")
+@program_options
+@click.option("-F", "--format", "fmt", default="table", show_default=True,
+              type=click.Choice(["table", "json"]), help="Output format.")
+@click.option("-p", "--precision", default=6, show_default=True, type=click.IntRange(1, 17),
+              help="Significant digits in the table.")
+@click.pass_context
+def hessian_command(ctx: click.Context, fmt: str, precision: int, **program: Any) -> None:
+    """The matrix of second derivatives of PROGRAM's output at a point.
+
+    Exact, not finite differences: forward-mode dual numbers run through the backward
+    pass, one column per input.
+    """
+    from ..api import bind_inputs
+    from ..derivatives import hessian
+    from ..render import derivatives as out
+
+    graph, values, _ = load_program(ctx, ProgramSpec(**program))
+    try:
+        matrix = hessian(graph, bind_inputs(graph, values))
+    except EvaluationError as error:
+        raise no_nonfinite_hint(error) from None
+    names = list(graph.input_names())
+    if fmt == "json":
+        write(out.hessian_json(names, matrix, graph.output_name))
+    else:
+        print_rich(out.hessian_table(names, matrix, graph.output_name, precision))
+
+
+DESCEND_EPILOG = """\b
+Examples:
+  backprop descend -f samples/bowl.bp
+  backprop descend -f samples/rosenbrock.bp --optimizer adam --lr 0.02 --steps 5000
+  backprop descend -f samples/linefit.bp --wrt w,b --trace fit.csv --chart
+  backprop descend "-(x - 2)^2" x=0 --maximize -F json
+"""
+
+
+@click.command("descend", cls=FormulaFirstCommand, epilog=DESCEND_EPILOG)
+@program_options
+@click.option("--wrt", metavar="NAMES", help="Move only these inputs (x,y); default: every input.")
+@click.option("--lr", default=0.1, show_default=True, type=Finite(0, low_open=True),
+              help="Learning rate.")
+@click.option("--steps", default=1000, show_default=True, type=click.IntRange(0),
+              help="Stop after this many steps.")
+@click.option("--tol", default=1e-8, show_default=True, type=Finite(0),
+              help="Stop once the gradient's norm is below this.")
+@click.option("--optimizer", default="sgd", show_default=True,
+              type=click.Choice(["sgd", "momentum", "adam"]),
+              help="Plain gradient descent, SGD with momentum, or Adam (as in PyTorch).")
+@click.option("--momentum", default=0.9, show_default=True, type=Finite(0, 1),
+              help="Momentum factor (--optimizer momentum).")
+@click.option("--nesterov", is_flag=True, help="Nesterov momentum (--optimizer momentum).")
+@click.option("--betas", default="0.9,0.999", show_default=True, metavar="B1,B2",
+              help="Adam's decay rates of the gradient's mean and square.")
+@click.option("--eps", default=1e-8, show_default=True, type=Finite(0),
+              help="Adam's term added to the denominator.")
+@click.option("--maximize", is_flag=True, help="Climb the output instead of descending it.")
+@click.option("--trace", metavar="FILE",
+              help="Write one CSV row per step: step, output, each moving input, grad_norm.")
+@click.option("--chart", is_flag=True, help="Draw the output per step in the terminal.")
+@click.option("-F", "--format", "fmt", default="table", show_default=True,
+              type=click.Choice(["table", "json"]), help="Output format.")
+@click.pass_context
+def descend_command(ctx: click.Context, wrt: str | None, lr: float, steps: int, tol: float,
+                    optimizer: str, momentum: float, nesterov: bool, betas: str, eps: float,
+                    maximize: bool, trace: str | None, chart: bool, fmt: str,
+                    **program: Any) -> None:
+    """Minimise PROGRAM's output by gradient descent (or maximise it).
+
+    The bindings are the starting point; only the --wrt inputs move, so data written as
+    inputs can stay fixed while weights learn. Stops after --steps steps or once the
+    gradient's norm is below --tol, and says which.
+    """
+    from ..api import bind_inputs
+    from ..derivatives import choose_inputs
+    from ..descend import Settings, descend
+    from ..render import descend as out
+
+    try:
+        beta1, beta2 = (Finite(0, 1, high_open=True).convert(b.strip(), None, ctx)
+                        for b in betas.split(","))
+    except (ValueError, click.BadParameter):
+        raise click.BadParameter("write two numbers from 0 up to (not including) 1, such as "
+                                 "0.9,0.999", ctx=ctx, param_hint="'--betas'") from None
+    graph, values, _ = load_program(ctx, ProgramSpec(**program), inline_functions=True)
+    names = choose_inputs(graph, wrt_list(wrt))
+    point = bind_inputs(graph, values)
+    ids = {graph.nodes[i].name: i for i in graph.inputs}
+    moving = [ids[name] for name in names]
+    settings = Settings(lr=lr, steps=steps, tol=tol, optimizer=optimizer, momentum=momentum,
+                        nesterov=nesterov, beta1=beta1, beta2=beta2, eps=eps,
+                        maximize=maximize)
+    history: list[float] = []
+    with out.Recorder(trace, names, steps, show_progress=fmt == "table") as recorder:
+        try:
+            outcome = descend(graph, point, moving, settings, on_step=recorder.record)
+        except EvaluationError as error:
+            raise no_nonfinite_hint(error) from None
+        history = recorder.history
+    if fmt == "json":
+        write(out.descent_json(outcome, graph.output_name, settings))
+    else:
+        print_rich(out.descent_table(outcome, graph.output_name, settings))
+    if chart:  # after JSON, on stderr, so the JSON stays a document a script can read
+        drawing = out.chart(history, graph.output_name) + "\n"
+        if fmt == "json":
+            sys.stderr.write(drawing)
+        else:
+            write(drawing)
+
+
+PLOT_EPILOG = """\b
+Examples:
+  backprop plot "sigmoid(x)" --sweep x=-6:6:201
+  backprop plot "tanh(w*x + b)" --sweep x=-3:3:301 w=2 b=0.5 -o docs/tanh.png
+  backprop plot -f samples/sigmoid.bp --sweep w0=-4:4:201 -o neuron-w0.svg
+"""
+
+
+@click.command("plot", cls=FormulaFirstCommand, epilog=PLOT_EPILOG)
+@program_options
+@click.option("--sweep", "sweep", metavar="NAME=START:STOP:COUNT", required=True,
+              help="The input to sweep along (x=-5:5:201).")
+@click.option("-o", "--out", "out", metavar="FILE",
+              help="Draw to FILE (.png, .svg or .pdf, with Matplotlib) instead of the terminal.")
+@click.option("--allow-nonfinite", is_flag=True,
+              help="Draw the points where the value or gradient is finite; skip the others.")
+@click.pass_context
+def plot_command(ctx: click.Context, sweep: str, out: str | None, allow_nonfinite: bool,
+                 **program: Any) -> None:
+    """Plot PROGRAM's output and its derivative along one swept input.
+
+    The other inputs take their values from the bindings or the program.
+    """
+    import numpy as np
+
+    from ..api import bind_inputs
+    from ..batch import evaluate_chunks, parse_sweep, sweep_chunks
+    from ..render import plot
+
+    try:
+        axis = parse_sweep(sweep)
+    except ValueError as error:
+        raise click.BadParameter(str(error), ctx=ctx, param_hint="'--sweep'") from None
+    if axis.count < 2:
+        raise click.BadParameter("a plot needs at least 2 points", ctx=ctx,
+                                 param_hint="'--sweep'")
+    graph, values, _ = load_program(ctx, ProgramSpec(**program))
+    names = graph.input_names()
+    if axis.name not in names:
+        from ..language.builder import suggest
+
+        raise InputError(f"--sweep {axis.name}: the program has no input named '{axis.name}'",
+                         hint=suggest(axis.name, names) or f"its inputs are {', '.join(names)}")
+    if axis.name in values:
+        raise InputError(f"{axis.name} is both swept and bound on the command line")
+    fixed = bind_inputs(graph, {**values, axis.name: 0.0})
+    (rows,) = list(evaluate_chunks(graph, fixed, sweep_chunks([axis], axis.count),
+                                   allow_nonfinite=allow_nonfinite, origin="--sweep"))
+    k = names.index(axis.name)
+    xs, ys, ds = rows.inputs[k], rows.value, rows.grads[k]
+    keep = np.isfinite(ys) & np.isfinite(ds)
+    xs, ys, ds = xs[keep], ys[keep], ds[keep]
+    if len(xs) < 2:
+        raise EvaluationError("fewer than 2 points of the sweep are finite: nothing to draw")
+    output = graph.output_name
+    if out is None:
+        color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+        write(plot.terminal(xs, ys, ds, output, axis.name, color) + "\n")
+        return
+    if os.path.isdir(out):
+        raise OutputError(f"cannot write {out}: it is a directory")
+    if not out.lower().endswith((".png", ".svg", ".pdf")):
+        raise click.BadParameter(f"{out}: the file name must end in .png, .svg or .pdf",
+                                 ctx=ctx, param_hint="'-o'")
+    others = [(graph.nodes[i].name or "", fixed[i]) for i in graph.inputs
+              if graph.nodes[i].name != axis.name]
+    plot.to_file(out, xs, ys, ds, output, axis.name, others)
+
+
+@click.command("ops")
+@click.option("-F", "--format", "fmt", default="table", show_default=True,
+              type=click.Choice(["table", "json"]), help="Output format.")
+def ops_command(fmt: str) -> None:
+    """List every operation with its arity and local derivative rules."""
+    from ..render.ops import ops_json, ops_table
+
+    if fmt == "json":
+        write(ops_json())
+    else:
+        print_rich(ops_table())
+
+
+COMMANDS = (eval_command, graph_command, diff_command, check_command, hessian_command,
+            descend_command, plot_command, ops_command)

@@ -1,0 +1,245 @@
+"""The argument layer: how commands read their program, bindings, files and options."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, NamedTuple
+
+import click
+
+from ..core.errors import BackpropError, InputError, OutputError
+from ..language.builder import DEFAULT_MAX_BYTES, DEFAULT_MAX_NODES
+from ..values import parse_binding, parse_values_file
+
+
+class FormulaFirstCommand(click.Command):
+    """Lets a formula start with '-' (``backprop eval "-x^2" x=3``) without ``--``.
+
+    Known options (and their values) are moved in front of everything else; any other
+    argument, including one that starts with '-', is a formula or a binding.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        takes_value: dict[str, bool] = {}
+        attachable: dict[str, click.ParamType] = {}
+        for param in self.get_params(ctx):
+            if isinstance(param, click.Option):
+                for opt in (*param.opts, *param.secondary_opts):
+                    takes_value[opt] = not param.is_flag and not param.count
+                    if len(opt) == 2 and isinstance(param.type, click.Choice | click.IntRange):
+                        attachable[opt] = param.type
+        options: list[str] = []
+        positional: list[str] = []
+        i = 0
+        while i < len(args):
+            arg = args[i]
+            if arg == "--":
+                positional.extend(args[i + 1:])
+                break
+            name = arg.split("=", 1)[0] if arg.startswith("--") else arg
+            if name in takes_value:
+                options.append(arg)
+                if takes_value[name] and "=" not in arg:
+                    if i + 1 >= len(args):
+                        raise click.UsageError(f"Option '{arg}' requires an argument.", ctx=ctx)
+                    options.append(args[i + 1])
+                    i += 1
+            elif arg[:2] in attachable and _fits(attachable[arg[:2]], arg[2:]):
+                options.extend((arg[:2], arg[2:]))  # -Fjson, -p3
+            elif arg.startswith("--") and len(arg) > 2:
+                options.append(arg)  # unknown long option: let click name it
+            else:
+                positional.append(arg)
+            i += 1
+        return super().parse_args(ctx, [*options, "--", *positional])
+
+
+class Finite(click.ParamType):
+    """A finite decimal number within bounds: no nan, no inf."""
+
+    name = "number"
+
+    def __init__(self, low: float | None = None, high: float | None = None, *,
+                 low_open: bool = False, high_open: bool = False) -> None:
+        self.low, self.high = low, high
+        self.low_open, self.high_open = low_open, high_open
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> float:
+        import math
+
+        if isinstance(value, float):
+            number = value
+        else:
+            try:
+                number = float(str(value))
+            except ValueError:
+                self.fail(f"{value!r} is not a number", param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        low, high = self.low, self.high
+        if low is not None and (number < low or (self.low_open and number == low)):
+            self.fail(f"{value} must be {'above' if self.low_open else 'at least'} {low:g}",
+                      param, ctx)
+        if high is not None and (number > high or (self.high_open and number == high)):
+            self.fail(f"{value} must be {'below' if self.high_open else 'at most'} {high:g}",
+                      param, ctx)
+        return number
+
+
+def no_nonfinite_hint(error: BackpropError) -> BackpropError:
+    """Commands without --allow-nonfinite do not suggest it."""
+    if error.hint and "--allow-nonfinite" in error.hint:
+        error.hint = None
+    return error
+
+
+def _fits(kind: click.ParamType, text: str) -> bool:
+    """Whether ``text`` is a value of an option of this type (so ``-Fjson`` is an option)."""
+    if isinstance(kind, click.Choice):
+        return text in kind.choices
+    return text.isdigit()
+
+
+
+def read_program(program: str | None, file: str | None, max_bytes: int) -> tuple[str, str]:
+    """The program text and its origin, from an argument, a file, or stdin ('-')."""
+    if file is not None:
+        origin = "<stdin>" if file == "-" else file
+        try:
+            if file == "-":
+                data = sys.stdin.buffer.read(max_bytes + 1)
+            else:
+                with open(file, "rb") as handle:
+                    data = handle.read(max_bytes + 1)
+        except OSError as error:
+            raise InputError(f"cannot read {file}: {error.strerror or error}") from None
+    elif program == "-":
+        origin = "<stdin>"
+        data = sys.stdin.buffer.read(max_bytes + 1)
+    else:
+        text = program or ""
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as error:
+            raise InputError(
+                f"the program argument is not valid UTF-8 (at character {error.start + 1})"
+            ) from None
+        return text, "<argument>"
+    if len(data) > max_bytes:
+        raise InputError(
+            f"{origin} is over the limit of {max_bytes:,} bytes",
+            hint="raise the limit with --max-bytes",
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InputError(
+            f"{origin} is not valid UTF-8 (byte 0x{data[error.start]:02x} at offset {error.start})"
+        ) from None
+    return text.removeprefix("\ufeff"), origin
+
+
+def collect_values(
+    ctx: click.Context, bindings: list[str], values_file: str | None, max_bytes: int
+) -> dict[str, float]:
+    values: dict[str, float] = {}
+    if values_file is not None:
+        text, origin = read_program(None, values_file, max_bytes)
+        values.update(parse_values_file(text, origin))
+    seen: set[str] = set()
+    for text in bindings:
+        try:
+            name, value = parse_binding(text)
+        except ValueError as error:
+            raise click.BadParameter(str(error), ctx=ctx, param_hint="'NAME=VALUE'") from None
+        if name in seen:
+            raise click.BadParameter(f"{name} is bound twice", ctx=ctx, param_hint="'NAME=VALUE'")
+        seen.add(name)
+        values[name] = value
+    return values
+
+
+class ProgramSpec(NamedTuple):
+    """How to get the program and its input values: the options eval and graph share."""
+
+    arguments: tuple[str, ...]
+    file: str | None
+    values_file: str | None
+    output: str | None
+    expand: bool
+    max_nodes: int
+    max_bytes: int
+
+
+def program_options(command: Any) -> Any:
+    """The options that read a program and its values, for every command that needs one."""
+    decorators = [
+        click.argument("arguments", nargs=-1, metavar="[PROGRAM] [NAME=VALUE]..."),
+        click.option("-f", "--file", "file", metavar="FILE",
+                     help="Read the program from FILE ('-' for stdin) instead of an argument."),
+        click.option("--values", "values_file", metavar="FILE",
+                     help="Input values from FILE: a JSON object or NAME=VALUE lines. "
+                          "Bindings on the command line win."),
+        click.option("--output", "output", metavar="NAME",
+                     help="Use the named node as the output instead of the last statement."),
+        click.option("--expand", is_flag=True,
+                     help="Expand blocks (sigmoid, softplus, user defs) into primitive gates."),
+        click.option("--max-nodes", default=DEFAULT_MAX_NODES, show_default=True,
+                     type=click.IntRange(1), help="Refuse programs with more nodes than this."),
+        click.option("--max-bytes", default=DEFAULT_MAX_BYTES, show_default=True,
+                     type=click.IntRange(1), help="Refuse programs longer than this."),
+    ]
+    for decorator in reversed(decorators):
+        command = decorator(command)
+    return command
+
+
+def load_program(ctx: click.Context, spec: ProgramSpec,
+                 inline_functions: bool = False) -> tuple[Any, dict[str, float], bool]:
+    """The graph, the values bound on the command line, and whether any were given."""
+    from ..api import parse_program
+
+    args = list(spec.arguments)
+    program: str | None = None
+    if spec.file is None:
+        if not args:
+            raise click.UsageError("missing PROGRAM (a formula, '-' for stdin, or -f FILE)",
+                                   ctx=ctx)
+        program = args.pop(0)
+    reads_stdin = spec.file == "-" or (spec.file is None and program == "-")
+    if reads_stdin and spec.values_file == "-":
+        raise click.UsageError("the program and --values cannot both come from stdin", ctx=ctx)
+    values = collect_values(ctx, args, spec.values_file, spec.max_bytes)
+    text, origin = read_program(program, spec.file, spec.max_bytes)
+    graph = parse_program(text, origin=origin, output=spec.output, expand=spec.expand,
+                          max_nodes=spec.max_nodes, max_bytes=spec.max_bytes,
+                          inline_functions=inline_functions)
+    return graph, values, bool(args) or spec.values_file is not None
+
+
+
+def format_from_path(path: str | None) -> str | None:
+    if path is None or path == "-":
+        return None
+    suffix = path.rsplit(".", 1)[-1].lower() if "." in path else ""
+    return {"svg": "svg", "png": "png", "pdf": "pdf", "dot": "dot", "gv": "dot",
+            "mmd": "mermaid", "mermaid": "mermaid", "txt": "tree"}.get(suffix)
+
+
+def no_file() -> Any:
+    from contextlib import nullcontext
+
+    return nullcontext(None)
+
+
+def open_out(path: str, *, binary: bool) -> Any:
+    try:
+        return open(path, "wb" if binary else "w", encoding=None if binary else "utf-8")
+    except OSError as error:
+        raise OutputError(f"cannot write {path}: {error.strerror or error}") from None
+
+
+def wrt_list(text: str | None) -> list[str] | None:
+    if text is None:
+        return None
+    return [name.strip() for name in text.split(",") if name.strip()]
