@@ -10,17 +10,20 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
+from .core import scalar_math
 from .core.blocks import Block
 from .core.engine import Evaluation, evaluate_graph
 from .core.errors import InputError
 from .core.gcpause import paused_gc
 from .core.graph import Graph
 from .core.labels import all_labels
+from .core.names import input_ids, inputs_under, name_list, unknown_name_hint
+from .core.numbers import format_number
 from .core.ops import CONSTANTS
 from .core.source import Source
-from .language.builder import DEFAULT_MAX_BYTES, DEFAULT_MAX_NODES, build_graph, suggest
+from .language.builder import DEFAULT_MAX_BYTES, DEFAULT_MAX_NODES, build_graph
 
 
 class NodeRecord(NamedTuple):
@@ -57,22 +60,6 @@ def parse_program(
                        inline_functions=inline_functions)
 
 
-def name_list(names: list[str], limit: int = 12) -> str:
-    """``a, b, c`` or ``a, b, c and 997 more``."""
-    shown = ", ".join(names[:limit])
-    return shown if len(names) <= limit else f"{shown} and {len(names) - limit:,} more"
-
-
-def _inputs_under(graph: Graph, node_id: int) -> list[str]:
-    """The inputs a node is computed from, in order (a loop over its ancestors)."""
-    nodes = graph.nodes
-    reached = {node_id}
-    for i in range(node_id, -1, -1):
-        if i in reached:
-            reached.update(nodes[i].args)
-    return [nodes[i].name or "" for i in graph.inputs if i in reached]
-
-
 def _as_number(name: str, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise InputError(f"the value of {name} must be a number, not {type(value).__name__}")
@@ -89,7 +76,7 @@ def bind_inputs(graph: Graph, values: Mapping[str, float]) -> dict[int, float]:
     listing every input that has no value.
     """
     nodes = graph.nodes
-    inputs = {nodes[i].name: i for i in graph.inputs}
+    inputs = input_ids(graph)
     for name in values:
         if name in inputs:
             continue
@@ -97,7 +84,7 @@ def bind_inputs(graph: Graph, values: Mapping[str, float]) -> dict[int, float]:
             raise InputError(f"cannot bind {name}: it is a constant")
         node = graph.names.get(name)
         if node is not None:
-            under = _inputs_under(graph, node)
+            under = inputs_under(graph, node)
             raise InputError(
                 f"cannot bind {name}: it is computed from other names",
                 source=graph.source, start=nodes[node].start, end=nodes[node].end,
@@ -106,10 +93,7 @@ def bind_inputs(graph: Graph, values: Mapping[str, float]) -> dict[int, float]:
             )
         raise InputError(
             f"cannot bind {name}: the program has no input named '{name}'",
-            hint=suggest(name, inputs) or (
-                f"its inputs are {name_list(list(inputs))}" if inputs
-                else "the program has no inputs"
-            ),
+            hint=unknown_name_hint(name, list(inputs)),
         )
     bound: dict[int, float] = {}
     missing: list[str] = []
@@ -137,26 +121,93 @@ def evaluate(
     output: str | None = None,
     expand: bool = False,
     allow_nonfinite: bool = False,
+    ties: str = "first",
+    exact: bool = False,
 ) -> Result:
-    """Parse, bind and evaluate a program: its value, input gradients and every node."""
+    """Parse, bind and evaluate a program: its value, input gradients and every node.
+
+    The options are ``backprop eval``'s: see ``evaluate_at``.
+    """
     graph = parse_program(program, output=output, expand=expand,
                           allow_nonfinite=allow_nonfinite)
-    bound = bind_inputs(graph, values or {})
-    for name, value in (values or {}).items():
-        if not allow_nonfinite and not math.isfinite(float(value)):
-            raise InputError(f"the value of {name} is not a finite number")
-    return Result(evaluate_graph(graph, bound, allow_nonfinite=allow_nonfinite))
+    return evaluate_at(graph, values or {}, ties=ties, exact=exact,
+                       allow_nonfinite=allow_nonfinite)
+
+
+def evaluate_at(
+    graph: Graph,
+    values: Mapping[str, float],
+    *,
+    ties: str = "first",
+    exact: bool = False,
+    allow_nonfinite: bool = False,
+) -> Result:
+    """Evaluate a parsed program at one point: what ``backprop eval`` runs.
+
+    ``ties`` routes the gradient of max and min between tied arguments: ``first`` (all
+    to the first), ``split`` (shared evenly) or ``all`` (each gets all of it).
+    ``exact`` computes in rationals (``Result.exact`` holds them; the floats are their
+    nearest doubles) and refuses ops that have no rational value. ``allow_nonfinite``
+    lets inf and nan through instead of raising an EvaluationError.
+    """
+    from .numerics import ties as tie_rules
+
+    if ties not in tie_rules.RULES:
+        raise InputError(f"unknown tie rule {ties!r}: use one of {', '.join(tie_rules.RULES)}")
+    bound = bind_inputs(graph, values)
+    if not allow_nonfinite:
+        for name, value in values.items():
+            if not math.isfinite(float(value)):
+                raise InputError(f"the value of {name} is not a finite number")
+    if exact:
+        return _evaluate_exact(graph, bound, ties)
+    xp = tie_rules.namespace(scalar_math, ties)
+    return Result(evaluate_graph(graph, bound, allow_nonfinite=allow_nonfinite, xp=xp), xp=xp)
+
+
+def _evaluate_exact(graph: Graph, bound: Mapping[int, float], ties: str) -> Result:
+    """Rational values and gradients, and the doubles nearest them."""
+    from .numerics import exact_math
+    from .numerics import ties as tie_rules
+
+    exact_math.check_program(graph)
+    xp = tie_rules.namespace(exact_math, ties)
+    leaves = {i: exact_math.lift(v) for i, v in bound.items()}
+    leaves.update({i: exact_math.lift(node.value) for i, node in enumerate(graph.nodes)
+                   if node.op.name == "const"})
+    rational = evaluate_graph(graph, leaves, allow_nonfinite=True, xp=xp)
+    values = [exact_math.lift(v) for v in rational.values]
+    grads = [exact_math.lift(g) for g in rational.grads]
+    floats = Evaluation(graph, [exact_math.to_float(v) for v in values],
+                        [exact_math.to_float(g) for g in grads])
+    return Result(floats, exact=(values, grads), xp=xp)
 
 
 class Result:
     """What ``evaluate`` returns: the evaluation plus friendly views of it."""
 
-    __slots__ = ("_records", "evaluation", "exact")
+    __slots__ = ("_records", "evaluation", "exact", "xp")
 
-    def __init__(self, evaluation: Evaluation, exact: tuple[list, list] | None = None) -> None:
+    def __init__(self, evaluation: Evaluation, exact: tuple[list, list] | None = None,
+                 xp: Any = None) -> None:
         self.evaluation = evaluation
-        self.exact = exact  # rational values and gradients, with --exact
+        self.exact = exact  # rational values and gradients, with exact=True
+        self.xp = xp  # the number system it was computed in (for the explanation)
         self._records: list[NodeRecord] | None = None
+
+    @property
+    def numbers(self) -> tuple[list, list]:
+        """Every node's value and gradient in the number system of the evaluation."""
+        if self.exact is not None:
+            return self.exact
+        return self.evaluation.values, self.evaluation.grads
+
+    def number_text(self, node_id: int, grad: bool = False) -> str:
+        """One value or gradient as the outputs write it: round-trip text, or a fraction."""
+        if self.exact is not None:
+            return str(self.exact[1 if grad else 0][node_id])
+        numbers = self.evaluation.grads if grad else self.evaluation.values
+        return format_number(numbers[node_id])
 
     @property
     def graph(self) -> Graph:

@@ -76,9 +76,8 @@ def eval_command(ctx: click.Context, fmt: str | None, at: str | None, sweeps: tu
     PROGRAM is a formula or a program of statements separated by ';' or newlines
     ('-' reads it from stdin; -f reads a file). Each NAME=VALUE binds an input.
     """
-    from ..api import Result, bind_inputs
-    from ..core.engine import evaluate_graph
-    from ..core.numbers import format_number
+    from ..api import evaluate_at
+    from ..core.names import named_node
 
     if only_value and only_grad:
         raise click.UsageError("--value and --grad cannot be used together", ctx=ctx)
@@ -99,67 +98,25 @@ def eval_command(ctx: click.Context, fmt: str | None, at: str | None, sweeps: tu
     if fmt == "jsonl":
         raise click.UsageError("--format jsonl is for --at or --sweep", ctx=ctx)
     graph, values, _ = load_program(ctx, ProgramSpec(**program))
-    bound = bind_inputs(graph, values)
-    from ..core import scalar_math
-    from ..numerics import ties
-
-    xp: Any = scalar_math
-    exact = None
-    if exact_mode:
-        from ..core.engine import Evaluation
-        from ..numerics import exact_math
-
-        exact_math.check_program(graph)
-        xp = ties.namespace(exact_math, tie_rule)
-        leaves = {i: exact_math.lift(v) for i, v in bound.items()}
-        leaves.update({i: exact_math.lift(node.value) for i, node in enumerate(graph.nodes)
-                       if node.op.name == "const"})
-        rational = evaluate_graph(graph, leaves, allow_nonfinite=True, xp=xp)
-        exact = ([exact_math.lift(v) for v in rational.values],
-                 [exact_math.lift(g) for g in rational.grads])
-        result = Result(Evaluation(graph, [exact_math.to_float(v) for v in exact[0]],
-                                   [exact_math.to_float(g) for g in exact[1]]), exact=exact)
-    else:
-        xp = ties.namespace(scalar_math, tie_rule)
-        result = Result(evaluate_graph(graph, bound, allow_nonfinite=allow_nonfinite, xp=xp))
-
-    def shown(number_id: int | None, grad: bool = False) -> str:
-        node_id = graph.output if number_id is None else number_id
-        if exact is not None:
-            return str(exact[1 if grad else 0][node_id])
-        numbers = result.evaluation.grads if grad else result.evaluation.values
-        return format_number(numbers[node_id])
-
+    result = evaluate_at(graph, values, ties=tie_rule, exact=exact_mode,
+                         allow_nonfinite=allow_nonfinite)
     if explain:
         from ..explain import explain_json, render_text
 
-        numbers = result.evaluation
-        own_values, own_grads = exact if exact is not None else (numbers.values, numbers.grads)
+        own_values, own_grads = result.numbers
         if fmt == "json":
-            write(explain_json(result, own_values, own_grads, xp, exact is not None))
+            write(explain_json(result, own_values, own_grads, result.xp,
+                               result.exact is not None))
             return
-        if exact is not None:
-            write(render_text(graph, own_values, own_grads, xp, number=str))
-        else:
-            write(render_text(graph, own_values, own_grads, xp,
-                              number=lambda v: f"{v:.{precision}g}"))
+        number = str if result.exact is not None else (lambda v: f"{v:.{precision}g}")
+        write(render_text(graph, own_values, own_grads, result.xp, number=number))
         return
     if only_value:
-        write(shown(None) + "\n")
+        write(result.number_text(graph.output) + "\n")
         return
     if only_grad is not None:
-        node = graph.names.get(only_grad)
-        if node is None:
-            from ..api import name_list
-            from ..language.builder import suggest
-
-            named = list(graph.names)
-            raise InputError(
-                f"--grad {only_grad}: the program has no node named '{only_grad}'",
-                hint=suggest(only_grad, named)
-                or (f"its named nodes are {name_list(named)}" if named else None),
-            )
-        write(shown(node, grad=True) + "\n")
+        node = named_node(graph, only_grad, "--grad")
+        write(result.number_text(node, grad=True) + "\n")
         return
     emit(result, fmt, precision=precision, max_rows=max_rows)
 
