@@ -85,7 +85,8 @@ def compute_part(part: str, rows: int) -> float | None:
     """Seconds for one way of computing the neuron's value and gradients at ``rows`` points."""
     from backprop_cli.allocator import keep_freed_memory
     from backprop_cli.api import bind_inputs, parse_program
-    from backprop_cli.batch import CHUNK_ROWS, Chunk, evaluate_chunks
+    from backprop_cli.batch import evaluate_chunks
+    from backprop_cli.points import CHUNK_ROWS, Chunk
 
     graph = parse_program((ROOT / "samples/sigmoid.bp").read_text())
     rng = np.random.default_rng(0)

@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 
 from backprop_cli import EvaluationError, evaluate, parse_program
 from backprop_cli.api import bind_inputs
-from backprop_cli.batch import Chunk, evaluate_chunks, parse_sweep, read_csv
+from backprop_cli.batch import evaluate_chunks
 from backprop_cli.core.ops import FUNCTIONS
+from backprop_cli.points import Chunk, parse_sweep, read_csv
 
 from .cli_helpers import run
 from .test_programs import INPUTS, programs

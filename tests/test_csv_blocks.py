@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from backprop_cli.batch import read_csv
 from backprop_cli.core.numbers import DECIMAL
 from backprop_cli.csv_blocks import parse_block, well_formed
+from backprop_cli.points import read_csv
 
 from .cli_helpers import run
 
@@ -108,14 +108,14 @@ def test_well_formed_counts_commas_per_line() -> None:
 
 @pytest.mark.parametrize("engine", _engines())
 def test_reading_with_either_parser_gives_the_same_rows(engine: str, monkeypatch) -> None:
-    import backprop_cli.batch as batch
+    import backprop_cli.points as points
 
     rng = np.random.default_rng(11)
     matrix = rng.standard_normal((9_000, 2))
     lines = [",".join(map(repr, row)) for row in matrix.tolist()]
     lines.insert(5_000, "")  # a blank line in the middle of a chunk
     text = ("a,b\n" + "\n".join(lines) + "\n").encode()
-    monkeypatch.setattr(batch, "parse_block",
+    monkeypatch.setattr(points, "parse_block",
                         lambda block, rows, width: parse_block(block, rows, width, engine=engine))
     _, chunks = read_csv(io.BytesIO(text), "t", chunk_rows=4_096)
     got = np.concatenate([np.column_stack([c.columns["a"], c.columns["b"]]) for c in chunks])

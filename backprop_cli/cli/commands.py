@@ -19,6 +19,7 @@ from .options import (
     no_nonfinite_hint,
     open_out,
     program_options,
+    stdin_bytes,
     wrt_list,
 )
 from .output import emit, make_console, print_rich, write
@@ -126,16 +127,9 @@ def evaluate_many(ctx: click.Context, spec: ProgramSpec, at: str | None,
                   allow_nonfinite: bool, tie_rule: str = "first") -> None:
     """Batch mode: one row per point, streamed a chunk at a time."""
     from ..allocator import keep_freed_memory
-    from ..api import bind_inputs
-    from ..batch import (
-        check_sweeps,
-        evaluate_chunks,
-        parse_sweep,
-        read_csv,
-        read_jsonl,
-        sweep_chunks,
-    )
+    from ..batch import bind_columns, evaluate_chunks
     from ..numerics import array_math, ties
+    from ..points import check_sweeps, parse_sweep, read_points, sweep_chunks
     from ..render.batch import csv_chunks, jsonl_chunks
     from ..streaming import write_blocks
 
@@ -155,26 +149,12 @@ def evaluate_many(ctx: click.Context, spec: ProgramSpec, at: str | None,
         chunks = sweep_chunks(sweeps, chunk_rows)
         origin = "--sweep"
     else:
-        origin = "<stdin>" if at == "-" else str(at)
-        try:
-            stream = sys.stdin.buffer if at == "-" else open(at, "rb")  # noqa: SIM115
-        except OSError as error:
-            raise InputError(f"cannot read {at}: {error.strerror or error}") from None
-        reader = read_jsonl if str(at).lower().endswith((".jsonl", ".ndjson")) else read_csv
-        columns, chunks = reader(stream, origin, chunk_rows)
-    inputs = graph.input_names()
-    for name in columns:
-        if name in values:
-            raise InputError(f"{name} is given both by {origin} and on the command line")
-        if name not in inputs:
-            from ..language.builder import suggest
-
-            raise InputError(f"{origin}: {name} is not an input of the program",
-                             hint=suggest(name, inputs) or f"its inputs are {', '.join(inputs)}")
-    fixed = bind_inputs(graph, {**values, **{name: 0.0 for name in columns}})
+        origin, columns, chunks = read_points(str(at), chunk_rows, stdin_bytes())
+    fixed = bind_columns(graph, values, columns, origin)
     keep_freed_memory()  # each chunk's arrays reuse the last one's memory
     evaluated = evaluate_chunks(graph, fixed, chunks, allow_nonfinite=allow_nonfinite,
                                 origin=origin, xp=ties.namespace(array_math, tie_rule))
+    inputs = graph.input_names()
     writer = jsonl_chunks if fmt in ("json", "jsonl") else csv_chunks
     write_blocks(sys.stdout.buffer, writer(list(inputs), evaluated))
 
@@ -505,10 +485,8 @@ def plot_command(ctx: click.Context, sweep: str, out: str | None, allow_nonfinit
 
     The other inputs take their values from the bindings or the program.
     """
-    import numpy as np
-
-    from ..api import bind_inputs
-    from ..batch import evaluate_chunks, parse_sweep, sweep_chunks
+    from ..plot import sweep_curve
+    from ..points import parse_sweep
     from ..render import plot
 
     try:
@@ -519,23 +497,8 @@ def plot_command(ctx: click.Context, sweep: str, out: str | None, allow_nonfinit
         raise click.BadParameter("a plot needs at least 2 points", ctx=ctx,
                                  param_hint="'--sweep'")
     graph, values, _ = load_program(ctx, ProgramSpec(**program))
-    names = graph.input_names()
-    if axis.name not in names:
-        from ..language.builder import suggest
-
-        raise InputError(f"--sweep {axis.name}: the program has no input named '{axis.name}'",
-                         hint=suggest(axis.name, names) or f"its inputs are {', '.join(names)}")
-    if axis.name in values:
-        raise InputError(f"{axis.name} is both swept and bound on the command line")
-    fixed = bind_inputs(graph, {**values, axis.name: 0.0})
-    (rows,) = list(evaluate_chunks(graph, fixed, sweep_chunks([axis], axis.count),
-                                   allow_nonfinite=allow_nonfinite, origin="--sweep"))
-    k = names.index(axis.name)
-    xs, ys, ds = rows.inputs[k], rows.value, rows.grads[k]
-    keep = np.isfinite(ys) & np.isfinite(ds)
-    xs, ys, ds = xs[keep], ys[keep], ds[keep]
-    if len(xs) < 2:
-        raise EvaluationError("fewer than 2 points of the sweep are finite: nothing to draw")
+    curve = sweep_curve(graph, values, axis, allow_nonfinite=allow_nonfinite)
+    xs, ys, ds = curve.xs, curve.ys, curve.slopes
     output = graph.output_name
     if out is None:
         color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
@@ -546,9 +509,7 @@ def plot_command(ctx: click.Context, sweep: str, out: str | None, allow_nonfinit
     if not out.lower().endswith((".png", ".svg", ".pdf")):
         raise click.BadParameter(f"{out}: the file name must end in .png, .svg or .pdf",
                                  ctx=ctx, param_hint="'-o'")
-    others = [(graph.nodes[i].name or "", fixed[i]) for i in graph.inputs
-              if graph.nodes[i].name != axis.name]
-    plot.to_file(out, xs, ys, ds, output, axis.name, others)
+    plot.to_file(out, xs, ys, ds, output, axis.name, curve.others)
 
 
 @click.command("ops")

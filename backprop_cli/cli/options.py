@@ -139,6 +139,12 @@ def read_program(program: str | None, file: str | None, max_bytes: int) -> tuple
     return text.removeprefix("\ufeff"), origin
 
 
+def stdin_bytes() -> Any:
+    """Standard input's byte stream, or None when it is closed."""
+    stream = sys.stdin
+    return None if stream is None else getattr(stream, "buffer", None)
+
+
 def collect_values(
     ctx: click.Context, bindings: list[str], values_file: str | None, max_bytes: int
 ) -> dict[str, float]:
