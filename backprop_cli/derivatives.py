@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from .core import scalar_math
 from .core.engine import backward, evaluate_graph, forward
-from .core.errors import EvaluationError, InputError
+from .core.errors import EvaluationError
 from .core.graph import Graph
 from .core.numbers import format_number
 from .numerics import dual, symbolic
@@ -25,23 +25,6 @@ from .numerics.symbolic import Expr
 class SymbolicGradient(NamedTuple):
     output: Expr
     derivatives: dict[str, Expr]  # input name -> d output / d input
-
-
-def choose_inputs(graph: Graph, wrt: Sequence[str] | None) -> list[str]:
-    """The inputs to differentiate by: all of them, or the ones named, checked."""
-    from .language.builder import suggest
-
-    names = list(graph.input_names())
-    if not wrt:
-        return names
-    for name in wrt:
-        if name not in names:
-            raise InputError(
-                f"--wrt {name}: the program has no input named '{name}'",
-                hint=suggest(name, names) or ("its inputs are " + ", ".join(names)
-                                              if names else "the program has no inputs"),
-            )
-    return list(dict.fromkeys(wrt))
 
 
 def symbolic_gradient(graph: Graph, wrt: Sequence[str]) -> SymbolicGradient:
@@ -151,4 +134,4 @@ def hessian(graph: Graph, point: Mapping[int, float]) -> list[list[float]]:
     return [[0.5 * (matrix[r][c] + matrix[c][r]) for c in range(size)] for r in range(size)]
 
 
-__all__ = ["choose_inputs", "gradient_check", "hessian", "scalar_math", "symbolic_gradient"]
+__all__ = ["gradient_check", "hessian", "scalar_math", "symbolic_gradient"]

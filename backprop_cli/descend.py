@@ -168,3 +168,19 @@ def _diverged(graph: Graph, settings: Settings, step: int, last: Step | None,
         f"({format_number(output)}); {where}",
         hint=f"try a smaller learning rate, such as --lr {settings.lr / 10:g}",
     )
+
+
+def descend_inputs(
+    graph: Graph,
+    values: Mapping[str, float],
+    names: Sequence[str],
+    settings: Settings,
+    on_step: Callable[[Step], None] | None = None,
+) -> Outcome:
+    """Bind ``values`` (and the program's defaults), then move the inputs ``names``."""
+    from .api import bind_inputs
+    from .core.names import input_ids
+
+    ids = input_ids(graph)
+    return descend(graph, bind_inputs(graph, values), [ids[name] for name in names], settings,
+                   on_step)

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from backprop_cli import EvaluationError, evaluate, parse_program
 from backprop_cli.api import bind_inputs
-from backprop_cli.derivatives import choose_inputs, gradient_check, hessian, symbolic_gradient
+from backprop_cli.core.names import choose_inputs
+from backprop_cli.derivatives import gradient_check, hessian, symbolic_gradient
 from backprop_cli.render.formula import to_program, to_text
 
 from .cli_helpers import run

@@ -272,14 +272,15 @@ def diff_command(ctx: click.Context, wrt: str | None, fmt: str, bare: bool, as_p
     The backward pass runs over expressions instead of numbers, then simplifies them.
     The formulas are in backprop's own language: backprop eval reads them back.
     """
-    from ..derivatives import choose_inputs, symbolic_gradient
+    from ..core.names import choose_inputs
+    from ..derivatives import symbolic_gradient
     from ..render import derivatives as out
 
     graph, _values, given = load_program(ctx, ProgramSpec(**program))
     if given:
         raise click.UsageError("diff works on the formula alone: it takes no NAME=VALUE "
                                "bindings (use eval, check or hessian for a point)", ctx=ctx)
-    names = choose_inputs(graph, wrt_list(wrt))
+    names = choose_inputs(graph, wrt_list(wrt), "--wrt")
     if bare and len(names) != 1:
         raise click.UsageError(
             f"--bare prints one formula: pick one input with --wrt (inputs: "
@@ -287,15 +288,11 @@ def diff_command(ctx: click.Context, wrt: str | None, fmt: str, bare: bool, as_p
     gradient = symbolic_gradient(graph, names)
     output = graph.output_name
     if as_program:
-        taken = set(graph.names) | {graph.nodes[i].op.name for i in range(len(graph.nodes))}
-        statements = out.diff_program(gradient, taken)
+        statements = out.diff_program(gradient, graph)
         if fmt == "json":
             write(out.diff_json(output, gradient, statements))
         else:
-            # the program itself first: its inputs, their defaults and its names stay defined
-            source = graph.source.text.rstrip("\n")
-            write(f"{source}\n# derivatives of {output[:60]}\n")
-            write("".join(f"{name} = {formula}\n" for name, formula in statements))
+            write(out.diff_program_text(graph, statements))
         return
     if bare:
         from ..render.formula import to_latex, to_text
@@ -424,9 +421,8 @@ def descend_command(ctx: click.Context, wrt: str | None, lr: float, steps: int, 
     inputs can stay fixed while weights learn. Stops after --steps steps or once the
     gradient's norm is below --tol, and says which.
     """
-    from ..api import bind_inputs
-    from ..derivatives import choose_inputs
-    from ..descend import Settings, descend
+    from ..core.names import choose_inputs
+    from ..descend import Settings, descend_inputs
     from ..render import descend as out
 
     try:
@@ -436,17 +432,15 @@ def descend_command(ctx: click.Context, wrt: str | None, lr: float, steps: int, 
         raise click.BadParameter("write two numbers from 0 up to (not including) 1, such as "
                                  "0.9,0.999", ctx=ctx, param_hint="'--betas'") from None
     graph, values, _ = load_program(ctx, ProgramSpec(**program), inline_functions=True)
-    names = choose_inputs(graph, wrt_list(wrt))
-    point = bind_inputs(graph, values)
-    ids = {graph.nodes[i].name: i for i in graph.inputs}
-    moving = [ids[name] for name in names]
+    names = choose_inputs(graph, wrt_list(wrt), "--wrt")
     settings = Settings(lr=lr, steps=steps, tol=tol, optimizer=optimizer, momentum=momentum,
                         nesterov=nesterov, beta1=beta1, beta2=beta2, eps=eps,
                         maximize=maximize)
     history: list[float] = []
     with out.Recorder(trace, names, steps, show_progress=fmt == "table") as recorder:
         try:
-            outcome = descend(graph, point, moving, settings, on_step=recorder.record)
+            outcome = descend_inputs(graph, values, names, settings,
+                                     on_step=recorder.record)
         except EvaluationError as error:
             raise no_nonfinite_hint(error) from None
         history = recorder.history

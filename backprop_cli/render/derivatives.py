@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from ..core.graph import Graph
 from ..core.numbers import json_number
 from ..derivatives import CheckRow, SymbolicGradient
 from .formula import to_latex, to_program, to_texts
@@ -22,10 +23,22 @@ def derivative_name(name: str, taken: set[str]) -> str:
     return candidate
 
 
-def diff_program(gradient: SymbolicGradient, taken: set[str]) -> list[tuple[str, str]]:
-    """A straight-line program: shared temporaries, then one line per derivative."""
+def diff_program(gradient: SymbolicGradient, graph: Graph) -> list[tuple[str, str]]:
+    """A straight-line program: shared temporaries, then one line per derivative.
+
+    Its names are new to the program: none is a name or a function the program uses.
+    """
+    taken = set(graph.names) | {node.op.name for node in graph.nodes}
     names = [derivative_name(n, taken) for n in gradient.derivatives]
     return to_program(list(gradient.derivatives.values()), names, taken | set(names))
+
+
+def diff_program_text(graph: Graph, statements: list[tuple[str, str]]) -> str:
+    """The program itself, then its derivatives: its inputs, defaults and names stay
+    defined, so ``backprop eval`` reads the whole text back."""
+    source = graph.source.text.rstrip("\n")
+    lines = "".join(f"{name} = {formula}\n" for name, formula in statements)
+    return f"{source}\n# derivatives of {graph.output_name[:60]}\n{lines}"
 
 
 def diff_plain(output: str, gradient: SymbolicGradient) -> str:
