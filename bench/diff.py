@@ -14,7 +14,8 @@ import random
 import time
 
 from backprop_cli.api import parse_program
-from backprop_cli.derivatives import choose_inputs, symbolic_gradient
+from backprop_cli.core.names import choose_inputs
+from backprop_cli.diff import symbolic_gradient
 from backprop_cli.render.formula import to_program
 
 

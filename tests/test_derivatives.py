@@ -12,8 +12,10 @@ from hypothesis import strategies as st
 
 from backprop_cli import EvaluationError, evaluate, parse_program
 from backprop_cli.api import bind_inputs
+from backprop_cli.check import gradient_check
 from backprop_cli.core.names import choose_inputs
-from backprop_cli.derivatives import gradient_check, hessian, symbolic_gradient
+from backprop_cli.diff import symbolic_gradient
+from backprop_cli.hessian import hessian
 from backprop_cli.render.formula import to_program, to_text
 
 from .cli_helpers import run

@@ -273,8 +273,8 @@ def diff_command(ctx: click.Context, wrt: str | None, fmt: str, bare: bool, as_p
     The formulas are in backprop's own language: backprop eval reads them back.
     """
     from ..core.names import choose_inputs
-    from ..derivatives import symbolic_gradient
-    from ..render import derivatives as out
+    from ..diff import symbolic_gradient
+    from ..render import diff as out
 
     graph, _values, given = load_program(ctx, ProgramSpec(**program))
     if given:
@@ -327,8 +327,8 @@ def check_command(ctx: click.Context, tol: float, fmt: str, **program: Any) -> N
     is reported as such and does not fail).
     """
     from ..api import bind_inputs
-    from ..derivatives import gradient_check
-    from ..render import derivatives as out
+    from ..check import gradient_check
+    from ..render import check as out
 
     graph, values, _ = load_program(ctx, ProgramSpec(**program))
     try:
@@ -361,8 +361,8 @@ def hessian_command(ctx: click.Context, fmt: str, precision: int, **program: Any
     pass, one column per input.
     """
     from ..api import bind_inputs
-    from ..derivatives import hessian
-    from ..render import derivatives as out
+    from ..hessian import hessian
+    from ..render import hessian as out
 
     graph, values, _ = load_program(ctx, ProgramSpec(**program))
     try:

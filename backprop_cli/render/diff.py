@@ -1,0 +1,75 @@
+"""Output of ``diff``: formulas as text, LaTeX, JSON or a straight-line program."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from ..core.graph import Graph
+from ..diff import SymbolicGradient
+from .formula import to_latex, to_program, to_texts
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+def derivative_name(name: str, taken: set[str]) -> str:
+    """``d_x``, made unique against the program's own names."""
+    candidate = f"d_{name}"
+    while candidate in taken:
+        candidate = "d" + candidate
+    return candidate
+
+
+def diff_program(gradient: SymbolicGradient, graph: Graph) -> list[tuple[str, str]]:
+    """A straight-line program: shared temporaries, then one line per derivative.
+
+    Its names are new to the program: none is a name or a function the program uses.
+    """
+    taken = set(graph.names) | {node.op.name for node in graph.nodes}
+    names = [derivative_name(n, taken) for n in gradient.derivatives]
+    return to_program(list(gradient.derivatives.values()), names, taken | set(names))
+
+
+def diff_program_text(graph: Graph, statements: list[tuple[str, str]]) -> str:
+    """The program itself, then its derivatives: its inputs, defaults and names stay
+    defined, so ``backprop eval`` reads the whole text back."""
+    source = graph.source.text.rstrip("\n")
+    lines = "".join(f"{name} = {formula}\n" for name, formula in statements)
+    return f"{source}\n# derivatives of {graph.output_name[:60]}\n{lines}"
+
+
+def diff_plain(output: str, gradient: SymbolicGradient) -> str:
+    texts = to_texts(list(gradient.derivatives.values()))
+    of = output if _IDENTIFIER.match(output) else ""
+    return "".join(f"d{of}/d{name} = {text}\n"
+                   for name, text in zip(gradient.derivatives, texts))
+
+
+def diff_latex(output: str, gradient: SymbolicGradient) -> str:
+    from .formula import _latex_name
+
+    of = _latex_name(output) if _IDENTIFIER.match(output) else "f"
+    lines = []
+    for name, expr in gradient.derivatives.items():
+        lines.append(rf"\frac{{\partial {of}}}{{\partial {_latex_name(name)}}} = "
+                     f"{to_latex(expr)}")
+    return "\n".join(lines) + "\n"
+
+
+def diff_json(output: str, gradient: SymbolicGradient,
+              program: list[tuple[str, str]] | None) -> str:
+    data: dict[str, Any] = {"output": output, "wrt": list(gradient.derivatives)}
+    if program is None:
+        texts = to_texts(list(gradient.derivatives.values()))
+        data["derivatives"] = dict(zip(gradient.derivatives, texts))
+    else:
+        data["program"] = [{"name": n, "formula": f} for n, f in program]
+        data["derivatives"] = {
+            wrt: program[len(program) - len(gradient.derivatives) + k][0]
+            for k, wrt in enumerate(gradient.derivatives)
+        }
+    return json.dumps(data, indent=2) + "\n"
+
+
+# -- check -----------------------------------------------------------------------------------

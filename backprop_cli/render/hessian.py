@@ -1,0 +1,34 @@
+"""Output of ``hessian``: the matrix as a table, or JSON."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from ..core.numbers import json_number
+
+
+def hessian_table(names: Sequence[str], matrix: Sequence[Sequence[float]], output: str,
+                  precision: int) -> Any:
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    from .drawing import number
+
+    table = Table(title=Text(f"Hessian of {output[:60]}", style="bold"), title_justify="left",
+                  box=box.SIMPLE_HEAD, caption="row a, column b: d2 output / da db",
+                  caption_justify="left", min_width=40)
+    table.add_column("", style="bold cyan")
+    for name in names:
+        table.add_column(Text(name, style="bold cyan"), justify="right")
+    for name, row in zip(names, matrix):
+        table.add_row(Text(name), *[number(v, precision) for v in row])
+    return table
+
+
+def hessian_json(names: Sequence[str], matrix: Sequence[Sequence[float]], output: str) -> str:
+    data = {"output": output, "inputs": list(names),
+            "hessian": [[json_number(v) for v in row] for row in matrix]}
+    return json.dumps(data, indent=2) + "\n"
