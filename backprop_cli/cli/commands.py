@@ -102,7 +102,7 @@ def eval_command(ctx: click.Context, fmt: str | None, at: str | None, sweeps: tu
     result = evaluate_at(graph, values, ties=tie_rule, exact=exact_mode,
                          allow_nonfinite=allow_nonfinite)
     if explain:
-        from ..explain import explain_json, render_text
+        from ..render.explain import explain_json, render_text
 
         own_values, own_grads = result.numbers
         if fmt == "json":

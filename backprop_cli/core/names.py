@@ -86,3 +86,15 @@ def check_input_name(graph: Graph, name: str, what: str) -> None:
     if name not in names:
         raise InputError(f"{what}: {name} is not an input of the program",
                          hint=unknown_name_hint(name, names))
+
+
+NAME_LIMIT = 60  # characters of a name in a title or a heading
+
+
+def short_name(text: str, limit: int = NAME_LIMIT, ellipsis: str = "…") -> str:
+    """A name for a title: as it is, or cut to ``limit`` characters ending in '…'.
+
+    Text that backprop reads back (a program's comment) takes ``ellipsis="..."``: the
+    language is ASCII.
+    """
+    return text if len(text) <= limit else text[: limit - len(ellipsis)] + ellipsis

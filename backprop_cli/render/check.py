@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..check import CheckRow
+from ..core.names import short_name
 from ..core.numbers import json_number
 
 
@@ -20,7 +21,7 @@ def check_table(rows: Sequence[CheckRow], tol: float, output: str) -> Any:
     verdict = "all inputs pass" if not failed else f"{failed} failed"
     if kinks:
         verdict += f" ({kinks} at a kink, where there is no derivative to compare)"
-    title = Text(f"gradient check of {output[:60]}: {verdict}",
+    title = Text(f"gradient check of {short_name(output)}: {verdict}",
                  style="bold green" if not failed else "bold red")
     table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD,
                   caption=f"numeric: central difference; pass: abs or rel error <= {tol:g}",

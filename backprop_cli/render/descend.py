@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..core.errors import OutputError
+from ..core.names import short_name
 from ..core.numbers import format_number, json_number
 from ..descend import Outcome, Settings, Step
 
@@ -85,7 +86,7 @@ def descent_table(outcome: Outcome, output: str, settings: Settings) -> Any:
     from rich.text import Text
 
     verb = "maximised" if settings.maximize else "minimised"
-    title = Text(f"{output[:60]} {verb}: {outcome.start_output:.6g} -> "
+    title = Text(f"{short_name(output)} {verb}: {outcome.start_output:.6g} -> "
                  f"{outcome.final_output:.6g}", style="bold yellow")
     table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
     table.add_column("input", style="cyan")

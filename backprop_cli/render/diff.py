@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from ..core.graph import Graph
+from ..core.names import short_name
 from ..diff import SymbolicGradient
 from .formula import to_latex, to_program, to_texts
 
@@ -36,7 +37,7 @@ def diff_program_text(graph: Graph, statements: list[tuple[str, str]]) -> str:
     defined, so ``backprop eval`` reads the whole text back."""
     source = graph.source.text.rstrip("\n")
     lines = "".join(f"{name} = {formula}\n" for name, formula in statements)
-    return f"{source}\n# derivatives of {graph.output_name[:60]}\n{lines}"
+    return f"{source}\n# derivatives of {short_name(graph.output_name, ellipsis='...')}\n{lines}"
 
 
 def diff_plain(output: str, gradient: SymbolicGradient) -> str:

@@ -7,6 +7,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..api import NodeRecord, Result
+from ..core.names import short_name
 from ..core.numbers import shown as number
 from . import RenderOptions
 
@@ -30,7 +31,7 @@ def render(result: Result, options: RenderOptions) -> Table:
     p = options.precision
     graph = result.graph
     records = result.nodes
-    output = result.output if len(result.output) <= 60 else result.output[:59] + "…"
+    output = short_name(result.output)
     shown = (str(result.exact[0][graph.output]) if result.exact is not None
              else number(result.value, p))
     title = Text(f"{output} = {shown}", style=OUTPUT_STYLE)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..core.names import short_name
 from . import RenderOptions
 from .drawing import Picture, gates, number
 
@@ -35,9 +36,10 @@ def render(picture: Picture, options: RenderOptions) -> str:
         opening, closing = _OPEN_CLOSE[gate.kind]
         lines.append(f"  n{gate.node}{opening}{_text(text)}{closing}")
         edges.extend(wire(source, f"n{gate.node}") for source in gate.wires)
-    lines.append(f'  output["{_text(graph.output_name[:60])}"]')
+    lines.append(f'  output["{_text(short_name(graph.output_name))}"]')
     edges.append(wire(graph.output, "output"))
     lines.extend(edges)
     if picture.values is not None:
-        lines.append(f"  %% wires: value / gradient (d {graph.output_name[:40]} / d node)")
+        of = short_name(graph.output_name, 40)
+        lines.append(f"  %% wires: value / gradient (d {of} / d node)")
     return "\n".join(lines) + "\n"

@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from ..core.names import short_name
 from ..core.numbers import json_number
 
 
@@ -17,7 +18,8 @@ def hessian_table(names: Sequence[str], matrix: Sequence[Sequence[float]], outpu
 
     from .drawing import number
 
-    table = Table(title=Text(f"Hessian of {output[:60]}", style="bold"), title_justify="left",
+    title = Text(f"Hessian of {short_name(output)}", style="bold")
+    table = Table(title=title, title_justify="left",
                   box=box.SIMPLE_HEAD, caption="row a, column b: d2 output / da db",
                   caption_justify="left", min_width=40)
     table.add_column("", style="bold cyan")

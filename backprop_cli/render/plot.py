@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..core.errors import EvaluationError
+from ..core.names import short_name
 
 VALUE_COLOR = "#1a7f37"
 GRAD_COLOR = "#cf222e"
@@ -43,7 +44,7 @@ def to_file(path: str, xs: np.ndarray, values: np.ndarray, grads: np.ndarray, ou
             hint="pip install 'backprop-cli[plot]' (or pip install matplotlib); "
             "without -o the plot is drawn in the terminal",
         ) from None
-    label = output if len(output) <= 60 else output[:59] + "…"
+    label = short_name(output)
     figure, (top, bottom) = plt.subplots(2, 1, sharex=True, figsize=(7, 5.2),
                                          constrained_layout=True)
     top.plot(xs, values, color=VALUE_COLOR, linewidth=1.8)

@@ -1,0 +1,117 @@
+"""``eval --explain``: the backward pass step by step, as text or as JSON."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ..core.graph import Graph
+from ..core.labels import all_labels
+from ..core.names import short_name
+from ..core.numbers import format_number
+from ..explain import Contribution, contributions_by_target, short_label, steps
+
+
+def render_text(graph: Graph, values: Sequence[Any], grads: Sequence[Any], xp: Any,
+                number: Callable[[Any], str] = format_number) -> str:
+    labels = all_labels(graph)
+    out_name = graph.output_name if re.fullmatch(r"[A-Za-z_]\w*", graph.output_name) else "f"
+
+    def d(node_id: int) -> str:
+        if node_id == graph.output:
+            return f"d{out_name}/d{out_name}"
+        name = short_label(graph, labels, node_id)
+        plain = graph.nodes[node_id].name is not None or name.startswith("#")
+        return f"d{out_name}/d{name}" if plain else f"d{out_name}/d({name})"
+
+    def num(value: Any) -> str:
+        text = number(value)
+        return f"({text})" if text.startswith("-") else text
+
+    gate_steps = steps(graph, values, grads, xp)
+    into = contributions_by_target(gate_steps)
+    lines = [f"backward pass of {short_name(graph.output_name)}, "
+             "from the output back to the inputs",
+             "", f"{d(graph.output)} = 1"]
+
+    def sums(node_id: int) -> None:
+        parts = into.get(node_id, [])
+        if len(parts) > 1:
+            terms = " + ".join(num(c.value) for c in parts)
+            lines.append(f"    {d(node_id)} = {terms} = {number(grads[node_id])}   "
+                         f"({len(parts)} paths: the gradients add up)")
+
+    for step in gate_steps:
+        node = graph.nodes[step.node]
+        sums(step.node)
+        title = labels[step.node] if len(labels[step.node]) <= 60 else f"#{step.node}"
+        if node.name is not None:
+            title = f"{node.name} = {title}"
+        lines.append("")
+        lines.append(f"[{step.node}] {title}" + (f"   ({step.pattern})" if step.pattern else ""))
+        if step.kink:
+            lines.append(f"    ! {step.kink}")
+        for c in step.contributions:
+            upstream, local = num(c.upstream), num(c.local)
+            local_name = _local_name(c, graph, labels, out_name)
+            chain = [d(c.target), f"{d(step.node)} * {local_name}"]
+            if c.formula and c.formula not in (number(c.local), local):
+                chain.append(f"{upstream} * {c.formula}")
+            chain += [f"{upstream} * {local}", number(c.value)]
+            lines.append("    " + " = ".join(chain))
+    inputs = [i for i in graph.inputs if len(into.get(i, [])) > 1]
+    if inputs:
+        lines.append("")
+        lines.append("inputs that feed several gates")
+        for i in inputs:
+            sums(i)
+    lines.append("")
+    lines.append("gradients: " + ", ".join(
+        f"{d(i)} = {number(grads[i])}" for i in graph.inputs))
+    return "\n".join(lines) + "\n"
+
+
+def _local_name(c: Contribution, graph: Graph, labels: Sequence[str], out_name: str) -> str:
+    def part(node_id: int) -> str:
+        if node_id == graph.output:
+            return out_name
+        text = short_label(graph, labels, node_id)
+        plain = graph.nodes[node_id].name is not None or text.startswith("#")
+        return text if plain else f"({text})"
+
+    return f"d{part(c.gate)}/d{part(c.target)}"
+
+
+def explain_json(result: Any, values: Sequence[Any], grads: Sequence[Any], xp: Any,
+                 exact: bool) -> str:
+    """SPEC §4's document with the steps of the backward pass, for notebooks and pages."""
+    import json
+
+    from ..core.numbers import json_number
+    from .eval_json import document
+
+    def num(value: Any) -> Any:
+        return str(value) if exact else json_number(value)
+
+    graph = result.graph
+    data = document(result)
+    gate_steps = steps(graph, values, grads, xp)
+    data["steps"] = [
+        {
+            "node": step.node,
+            "upstream": num(step.upstream),
+            "pattern": step.pattern,
+            "kink": step.kink,
+            "contributions": [
+                {"to": c.target, "local": num(c.local), "local_formula": c.formula,
+                 "contribution": num(c.value)}
+                for c in step.contributions
+            ],
+        }
+        for step in gate_steps
+    ]
+    into = contributions_by_target(gate_steps)
+    for node in data["nodes"]:
+        node["contributions"] = len(into.get(node["id"], []))
+    return json.dumps(data, indent=1) + "\n"
