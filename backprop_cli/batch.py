@@ -39,6 +39,13 @@ def bind_columns(graph: Graph, values: Mapping[str, float], columns: Sequence[st
     return bind_inputs(graph, {**values, **dict.fromkeys(columns, 0.0)})
 
 
+class BatchReport(NamedTuple):
+    """What batch output shows: the inputs' names and the evaluated chunks, as they come."""
+
+    names: list[str]
+    rows: Iterable[Rows]
+
+
 class Rows(NamedTuple):
     """One evaluated chunk: every input's column, the value, every input's gradient."""
 

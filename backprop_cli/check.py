@@ -10,6 +10,14 @@ from .core.engine import evaluate_graph, forward
 from .core.graph import Graph
 
 
+class CheckReport(NamedTuple):
+    """What ``check`` shows: a row per input, the tolerance, the output's name."""
+
+    rows: list[CheckRow]
+    tol: float
+    output: str
+
+
 class CheckRow(NamedTuple):
     name: str
     analytic: float

@@ -50,6 +50,16 @@ class Outcome(NamedTuple):
     reason: str  # "converged" or "steps"
 
 
+class DescentReport(NamedTuple):
+    """What ``descend`` shows: the outcome, the output's name, the settings, and the
+    output's history (thinned) for the chart."""
+
+    outcome: Outcome
+    output: str
+    settings: Settings
+    history: list[float] = []  # noqa: RUF012 - never mutated
+
+
 class SGD:
     """``p -= lr * g``; with momentum ``b = mu*b + g`` (Nesterov: ``g + mu*b``)."""
 

@@ -11,6 +11,15 @@ from .numerics import symbolic
 from .numerics.symbolic import Expr
 
 
+class DiffReport(NamedTuple):
+    """What ``diff`` shows: the gradient's formulas, as lines, alone, or as a program."""
+
+    graph: Graph
+    gradient: SymbolicGradient
+    as_program: bool = False  # a straight-line program with shared subexpressions named
+    bare: bool = False  # the one formula alone
+
+
 class SymbolicGradient(NamedTuple):
     output: Expr
     derivatives: dict[str, Expr]  # input name -> d output / d input

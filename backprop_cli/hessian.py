@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from typing import NamedTuple
 
 from .core.engine import backward, evaluate_graph, forward
 from .core.errors import EvaluationError
 from .core.graph import Graph
 from .core.numbers import format_number
 from .numerics import dual
+
+
+class HessianReport(NamedTuple):
+    """What ``hessian`` shows: the inputs' names, the matrix, the output's name."""
+
+    names: list[str]
+    matrix: list[list[float]]
+    output: str
 
 
 def hessian(graph: Graph, point: Mapping[int, float]) -> list[list[float]]:

@@ -42,9 +42,9 @@ from size import VALUES, ProgramWriter, default_repeat, timed
 
 from backprop_cli.api import bind_inputs, parse_program
 from backprop_cli.core.engine import evaluate_graph
-from backprop_cli.render import RenderOptions
 from backprop_cli.render.drawing import Picture
 from backprop_cli.render.graph_dot import render
+from backprop_cli.render.registry import RenderOptions
 
 SIZES = (1_000, 10_000, 100_000)
 GOAL_AT = 10_000

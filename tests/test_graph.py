@@ -12,10 +12,10 @@ import pytest
 from hypothesis import given, settings
 
 from backprop_cli import parse_program
-from backprop_cli.render import RenderOptions
 from backprop_cli.render.drawing import Picture, gates
 from backprop_cli.render.graph_dot import render as render_dot
 from backprop_cli.render.graph_mermaid import render as render_mermaid
+from backprop_cli.render.registry import RenderOptions
 
 from .cli_helpers import run, run_process
 from .test_programs import programs

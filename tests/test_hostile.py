@@ -759,8 +759,8 @@ def test_markup_in_labels_is_literal_on_a_colour_terminal():
 
     from backprop_cli import evaluate
     from backprop_cli.api import NodeRecord, Result
-    from backprop_cli.render import RenderOptions
     from backprop_cli.render.eval_table import render
+    from backprop_cli.render.registry import RenderOptions
 
     result = evaluate("x + 1", {"x": 1.0})
     evaluation = result.evaluation._replace(

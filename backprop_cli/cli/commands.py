@@ -15,14 +15,12 @@ from .options import (
     ProgramSpec,
     format_from_path,
     load_program,
-    no_file,
     no_nonfinite_hint,
-    open_out,
     program_options,
     stdin_bytes,
     wrt_list,
 )
-from .output import emit, make_console, print_rich, write
+from .output import make_console, render, show, write
 
 EVAL_EPILOG = """\b
 Examples:
@@ -102,15 +100,8 @@ def eval_command(ctx: click.Context, fmt: str | None, at: str | None, sweeps: tu
     result = evaluate_at(graph, values, ties=tie_rule, exact=exact_mode,
                          allow_nonfinite=allow_nonfinite)
     if explain:
-        from ..render.explain import explain_json, render_text
-
-        own_values, own_grads = result.numbers
-        if fmt == "json":
-            write(explain_json(result, own_values, own_grads, result.xp,
-                               result.exact is not None))
-            return
-        number = str if result.exact is not None else (lambda v: f"{v:.{precision}g}")
-        write(render_text(graph, own_values, own_grads, result.xp, number=number))
+        show(render("explain", "json" if fmt == "json" else "text", result,
+                    precision=precision))
         return
     if only_value:
         write(result.number_text(graph.output) + "\n")
@@ -119,7 +110,7 @@ def eval_command(ctx: click.Context, fmt: str | None, at: str | None, sweeps: tu
         node = named_node(graph, only_grad, "--grad")
         write(result.number_text(node, grad=True) + "\n")
         return
-    emit(result, fmt, precision=precision, max_rows=max_rows)
+    show(render("eval", fmt, result, precision=precision, max_rows=max_rows))
 
 
 def evaluate_many(ctx: click.Context, spec: ProgramSpec, at: str | None,
@@ -127,11 +118,9 @@ def evaluate_many(ctx: click.Context, spec: ProgramSpec, at: str | None,
                   allow_nonfinite: bool, tie_rule: str = "first") -> None:
     """Batch mode: one row per point, streamed a chunk at a time."""
     from ..allocator import keep_freed_memory
-    from ..batch import bind_columns, evaluate_chunks
+    from ..batch import BatchReport, bind_columns, evaluate_chunks
     from ..numerics import array_math, ties
     from ..points import check_sweeps, parse_sweep, read_points, sweep_chunks
-    from ..render.batch import csv_chunks, jsonl_chunks
-    from ..streaming import write_blocks
 
     if at is not None and sweep_texts:
         raise click.UsageError("use --at or --sweep, not both", ctx=ctx)
@@ -154,9 +143,8 @@ def evaluate_many(ctx: click.Context, spec: ProgramSpec, at: str | None,
     keep_freed_memory()  # each chunk's arrays reuse the last one's memory
     evaluated = evaluate_chunks(graph, fixed, chunks, allow_nonfinite=allow_nonfinite,
                                 origin=origin, xp=ties.namespace(array_math, tie_rule))
-    inputs = graph.input_names()
-    writer = jsonl_chunks if fmt in ("json", "jsonl") else csv_chunks
-    write_blocks(sys.stdout.buffer, writer(list(inputs), evaluated))
+    report = BatchReport(list(graph.input_names()), evaluated)
+    show(render("batch", "jsonl" if fmt in ("json", "jsonl") else "csv", report))
 
 
 GRAPH_EPILOG = """\b
@@ -168,13 +156,10 @@ Examples:
   backprop graph -f samples/neuron.bp -F mermaid >> notes.md
 """
 
-RENDERED = ("svg", "png", "pdf")
-
-
 @click.command("graph", cls=FormulaFirstCommand, epilog=GRAPH_EPILOG)
 @program_options
 @click.option("-F", "--format", "fmt", default=None,
-              type=click.Choice(["tree", "dot", "mermaid", *RENDERED]),
+              type=click.Choice(["tree", "dot", "mermaid", "svg", "png", "pdf"]),
               help="tree (the default on a terminal), dot (the default otherwise), mermaid, "
                    "or svg/png/pdf rendered by Graphviz (with -o).")
 @click.option("-o", "--out", "out", metavar="FILE",
@@ -211,36 +196,13 @@ def graph_command(ctx: click.Context, fmt: str | None, out: str | None, allow_no
     else:
         evaluation = evaluate_graph(graph, bound, allow_nonfinite=allow_nonfinite)
         picture = Picture(graph, evaluation.values, evaluation.grads)
-    from ..render import RenderOptions, renderer
-
     if fmt == "tree":
-        from rich.console import Console
-
-        with open_out(out, binary=False) if out else no_file() as handle:
-            console = (Console(file=handle, width=120, color_system=None) if out
-                       else make_console())
-            # each level indents by 4 columns: keep the deepest line readable
-            depth = max_depth or max(4, min(40, (console.width - 40) // 4))
-            options = RenderOptions(precision=precision, max_depth=depth)
-            console.print(renderer("tree")(picture, options))
+        # each level indents by 4 columns: keep the deepest line readable
+        width = 120 if out else make_console().width
+        depth = max_depth or max(4, min(40, (width - 40) // 4))
+        show(render("graph", "tree", picture, precision=precision, max_depth=depth), out)
         return
-    options = RenderOptions(precision=precision)
-    if fmt in RENDERED:
-        from ..render.graph_dot import render_with_graphviz
-
-        data = render_with_graphviz(picture, options, fmt)
-        if out is None:
-            write(data.decode("utf-8"))
-            return
-        with open_out(out, binary=True) as handle:
-            handle.write(data)
-        return
-    text = renderer(fmt)(picture, options)
-    if out is None:
-        write(text)
-    else:
-        with open_out(out, binary=False) as handle:
-            handle.write(text)
+    show(render("graph", fmt, picture, precision=precision), out)
 
 
 DIFF_EPILOG = """\b
@@ -273,8 +235,7 @@ def diff_command(ctx: click.Context, wrt: str | None, fmt: str, bare: bool, as_p
     The formulas are in backprop's own language: backprop eval reads them back.
     """
     from ..core.names import choose_inputs
-    from ..diff import symbolic_gradient
-    from ..render import diff as out
+    from ..diff import DiffReport, symbolic_gradient
 
     graph, _values, given = load_program(ctx, ProgramSpec(**program))
     if given:
@@ -285,27 +246,8 @@ def diff_command(ctx: click.Context, wrt: str | None, fmt: str, bare: bool, as_p
         raise click.UsageError(
             f"--bare prints one formula: pick one input with --wrt (inputs: "
             f"{', '.join(names[:12])})", ctx=ctx)
-    gradient = symbolic_gradient(graph, names)
-    output = graph.output_name
-    if as_program:
-        statements = out.diff_program(gradient, graph)
-        if fmt == "json":
-            write(out.diff_json(output, gradient, statements))
-        else:
-            write(out.diff_program_text(graph, statements))
-        return
-    if bare:
-        from ..render.formula import to_latex, to_text
-
-        expr = next(iter(gradient.derivatives.values()))
-        write((to_latex(expr) if fmt == "latex" else to_text(expr)) + "\n")
-        return
-    if fmt == "json":
-        write(out.diff_json(output, gradient, None))
-    elif fmt == "latex":
-        write(out.diff_latex(output, gradient))
-    else:
-        write(out.diff_plain(output, gradient))
+    report = DiffReport(graph, symbolic_gradient(graph, names), as_program, bare)
+    show(render("diff", fmt, report))
 
 
 @click.command("check", cls=FormulaFirstCommand, epilog="""\b
@@ -327,18 +269,14 @@ def check_command(ctx: click.Context, tol: float, fmt: str, **program: Any) -> N
     is reported as such and does not fail).
     """
     from ..api import bind_inputs
-    from ..check import gradient_check
-    from ..render import check as out
+    from ..check import CheckReport, gradient_check
 
     graph, values, _ = load_program(ctx, ProgramSpec(**program))
     try:
         rows = gradient_check(graph, bind_inputs(graph, values), tol)
     except EvaluationError as error:
         raise no_nonfinite_hint(error) from None
-    if fmt == "json":
-        write(out.check_json(rows, tol, graph.output_name))
-    else:
-        print_rich(out.check_table(rows, tol, graph.output_name))
+    show(render("check", fmt, CheckReport(rows, tol, graph.output_name)))
     if any(row.status == "FAIL" for row in rows):
         ctx.exit(1)
 
@@ -361,8 +299,7 @@ def hessian_command(ctx: click.Context, fmt: str, precision: int, **program: Any
     pass, one column per input.
     """
     from ..api import bind_inputs
-    from ..hessian import hessian
-    from ..render import hessian as out
+    from ..hessian import HessianReport, hessian
 
     graph, values, _ = load_program(ctx, ProgramSpec(**program))
     try:
@@ -370,10 +307,8 @@ def hessian_command(ctx: click.Context, fmt: str, precision: int, **program: Any
     except EvaluationError as error:
         raise no_nonfinite_hint(error) from None
     names = list(graph.input_names())
-    if fmt == "json":
-        write(out.hessian_json(names, matrix, graph.output_name))
-    else:
-        print_rich(out.hessian_table(names, matrix, graph.output_name, precision))
+    report = HessianReport(names, matrix, graph.output_name)
+    show(render("hessian", fmt, report, precision=precision))
 
 
 DESCEND_EPILOG = """\b
@@ -422,8 +357,8 @@ def descend_command(ctx: click.Context, wrt: str | None, lr: float, steps: int, 
     gradient's norm is below --tol, and says which.
     """
     from ..core.names import choose_inputs
-    from ..descend import Settings, descend_inputs
-    from ..render import descend as out
+    from ..descend import DescentReport, Settings, descend_inputs
+    from ..render.descend import Recorder
 
     try:
         beta1, beta2 = (Finite(0, 1, high_open=True).convert(b.strip(), None, ctx)
@@ -437,19 +372,17 @@ def descend_command(ctx: click.Context, wrt: str | None, lr: float, steps: int, 
                         nesterov=nesterov, beta1=beta1, beta2=beta2, eps=eps,
                         maximize=maximize)
     history: list[float] = []
-    with out.Recorder(trace, names, steps, show_progress=fmt == "table") as recorder:
+    with Recorder(trace, names, steps, show_progress=fmt == "table") as recorder:
         try:
             outcome = descend_inputs(graph, values, names, settings,
                                      on_step=recorder.record)
         except EvaluationError as error:
             raise no_nonfinite_hint(error) from None
         history = recorder.history
-    if fmt == "json":
-        write(out.descent_json(outcome, graph.output_name, settings))
-    else:
-        print_rich(out.descent_table(outcome, graph.output_name, settings))
+    report = DescentReport(outcome, graph.output_name, settings, history)
+    show(render("descend", fmt, report))
     if chart:  # after JSON, on stderr, so the JSON stays a document a script can read
-        drawing = out.chart(history, graph.output_name) + "\n"
+        drawing = render("descend", "chart", report) + "\n"
         if fmt == "json":
             sys.stderr.write(drawing)
         else:
@@ -511,12 +444,7 @@ def plot_command(ctx: click.Context, sweep: str, out: str | None, allow_nonfinit
               type=click.Choice(["table", "json"]), help="Output format.")
 def ops_command(fmt: str) -> None:
     """List every operation with its arity and local derivative rules."""
-    from ..render.ops import ops_json, ops_table
-
-    if fmt == "json":
-        write(ops_json())
-    else:
-        print_rich(ops_table())
+    show(render("ops", fmt, None))
 
 
 COMMANDS = (eval_command, graph_command, diff_command, check_command, hessian_command,

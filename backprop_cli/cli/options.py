@@ -7,7 +7,7 @@ from typing import Any, NamedTuple
 
 import click
 
-from ..core.errors import BackpropError, InputError, OutputError
+from ..core.errors import BackpropError, InputError
 from ..language.builder import DEFAULT_MAX_BYTES, DEFAULT_MAX_NODES
 from ..values import parse_binding, parse_values_file
 
@@ -230,19 +230,6 @@ def format_from_path(path: str | None) -> str | None:
     suffix = path.rsplit(".", 1)[-1].lower() if "." in path else ""
     return {"svg": "svg", "png": "png", "pdf": "pdf", "dot": "dot", "gv": "dot",
             "mmd": "mermaid", "mermaid": "mermaid", "txt": "tree"}.get(suffix)
-
-
-def no_file() -> Any:
-    from contextlib import nullcontext
-
-    return nullcontext(None)
-
-
-def open_out(path: str, *, binary: bool) -> Any:
-    try:
-        return open(path, "wb" if binary else "w", encoding=None if binary else "utf-8")
-    except OSError as error:
-        raise OutputError(f"cannot write {path}: {error.strerror or error}") from None
 
 
 def wrt_list(text: str | None) -> list[str] | None:

@@ -12,8 +12,9 @@ from collections.abc import Iterable, Iterator, Sequence
 import numpy as np
 import orjson
 
-from ..batch import Rows
+from ..batch import BatchReport, Rows
 from ..core.numbers import format_number, json_number
+from .registry import Blocks, RenderOptions
 
 
 def header(input_names: Sequence[str]) -> list[str]:
@@ -24,7 +25,15 @@ def _matrix(rows: Rows) -> np.ndarray:
     return np.column_stack([*rows.inputs, rows.value, *rows.grads])
 
 
-def csv_chunks(names: Sequence[str], evaluated: Iterable[Rows]) -> Iterator[bytes]:
+def render_csv(report: BatchReport, options: RenderOptions) -> Blocks:
+    return Blocks(_csv_chunks(report.names, report.rows))
+
+
+def render_jsonl(report: BatchReport, options: RenderOptions) -> Blocks:
+    return Blocks(_jsonl_chunks(report.names, report.rows))
+
+
+def _csv_chunks(names: Sequence[str], evaluated: Iterable[Rows]) -> Iterator[bytes]:
     """The header comes with the first evaluated chunk: an error before it prints nothing."""
     top = (",".join(header(names)) + "\n").encode()
     for rows in evaluated:
@@ -43,7 +52,7 @@ def csv_chunks(names: Sequence[str], evaluated: Iterable[Rows]) -> Iterator[byte
         yield top
 
 
-def jsonl_chunks(names: Sequence[str], evaluated: Iterable[Rows]) -> Iterator[bytes]:
+def _jsonl_chunks(names: Sequence[str], evaluated: Iterable[Rows]) -> Iterator[bytes]:
     keys = header(names)
     for rows in evaluated:
         matrix = _matrix(rows)

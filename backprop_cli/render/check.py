@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from typing import Any
 
-from ..check import CheckRow
+from ..check import CheckReport
 from ..core.names import short_name
 from ..core.numbers import json_number
+from .registry import RenderOptions
 
 
-def check_table(rows: Sequence[CheckRow], tol: float, output: str) -> Any:
+def render_table(report: CheckReport, options: RenderOptions) -> Any:
+    rows, tol, output = report
     from rich import box
     from rich.table import Table
     from rich.text import Text
@@ -37,7 +38,8 @@ def check_table(rows: Sequence[CheckRow], tol: float, output: str) -> Any:
     return table
 
 
-def check_json(rows: Sequence[CheckRow], tol: float, output: str) -> str:
+def render_json(report: CheckReport, options: RenderOptions) -> str:
+    rows, tol, output = report
     data = {
         "output": output,
         "tol": tol,

@@ -11,7 +11,8 @@ from typing import Any
 from ..core.errors import OutputError
 from ..core.names import short_name
 from ..core.numbers import format_number, json_number
-from ..descend import Outcome, Settings, Step
+from ..descend import DescentReport, Step
+from .registry import RenderOptions
 
 REASONS = {
     "converged": "the gradient's norm fell below --tol",
@@ -79,7 +80,8 @@ class Recorder:
             self._file.close()
 
 
-def descent_table(outcome: Outcome, output: str, settings: Settings) -> Any:
+def render_table(report: DescentReport, options: RenderOptions) -> Any:
+    outcome, output, settings = report.outcome, report.output, report.settings
     from rich import box
     from rich.console import Group
     from rich.table import Table
@@ -100,7 +102,8 @@ def descent_table(outcome: Outcome, output: str, settings: Settings) -> Any:
     return Group(table, summary)
 
 
-def descent_json(outcome: Outcome, output: str, settings: Settings) -> str:
+def render_json(report: DescentReport, options: RenderOptions) -> str:
+    outcome, output, settings = report.outcome, report.output, report.settings
     data = {
         "output": output,
         "start_value": json_number(outcome.start_output),
@@ -119,11 +122,12 @@ def descent_json(outcome: Outcome, output: str, settings: Settings) -> str:
     return json.dumps(data, indent=2) + "\n"
 
 
-def chart(history: Sequence[float], output: str) -> str:
+def render_chart(report: DescentReport, options: RenderOptions) -> str:
+    history, output = report.history, report.output
     """The output per step, drawn with uniplot."""
     from uniplot import plot_to_string
 
     if len(history) < 2:
         return f"(one step: {output} = {format_number(history[0]) if history else '?'})"
-    return plot_to_string(list(history), title=f"{output[:50]} per step", width=60, height=12,
-                          color=False, lines=True)
+    return plot_to_string(list(history), title=f"{short_name(output, 50)} per step", width=60,
+                          height=12, color=False, lines=True)

@@ -6,10 +6,12 @@ import json
 import re
 from typing import Any
 
+from ..core.errors import InputError
 from ..core.graph import Graph
 from ..core.names import short_name
-from ..diff import SymbolicGradient
-from .formula import to_latex, to_program, to_texts
+from ..diff import DiffReport, SymbolicGradient
+from .formula import to_latex, to_program, to_text, to_texts
+from .registry import RenderOptions
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
@@ -73,4 +75,22 @@ def diff_json(output: str, gradient: SymbolicGradient,
     return json.dumps(data, indent=2) + "\n"
 
 
-# -- check -----------------------------------------------------------------------------------
+def render_plain(report: DiffReport, options: RenderOptions) -> str:
+    if report.as_program:
+        return diff_program_text(report.graph, diff_program(report.gradient, report.graph))
+    if report.bare:
+        return to_text(next(iter(report.gradient.derivatives.values()))) + "\n"
+    return diff_plain(report.graph.output_name, report.gradient)
+
+
+def render_latex(report: DiffReport, options: RenderOptions) -> str:
+    if report.as_program:
+        raise InputError("--program prints backprop's own language: use -F plain or -F json")
+    if report.bare:
+        return to_latex(next(iter(report.gradient.derivatives.values()))) + "\n"
+    return diff_latex(report.graph.output_name, report.gradient)
+
+
+def render_json(report: DiffReport, options: RenderOptions) -> str:
+    program = diff_program(report.gradient, report.graph) if report.as_program else None
+    return diff_json(report.graph.output_name, report.gradient, program)

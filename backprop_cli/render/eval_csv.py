@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from ..api import Result
 from ..core.numbers import format_number
-from . import RenderOptions
+from .registry import RenderOptions
 
 HEADER = ("id", "name", "op", "label", "inputs", "value", "grad")
 CHUNK = 4096

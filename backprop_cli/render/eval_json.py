@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from ..api import NodeRecord, Result
 from ..core.numbers import json_number
-from . import RenderOptions
+from .registry import RenderOptions
 
 _dumps = json.JSONEncoder(allow_nan=False, ensure_ascii=False).encode
 

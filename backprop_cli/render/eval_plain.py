@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..api import Result
 from ..core.numbers import format_number
-from . import RenderOptions
+from .registry import RenderOptions
 
 
 def render(result: Result, options: RenderOptions) -> str:

@@ -9,7 +9,7 @@ from rich.text import Text
 from ..api import NodeRecord, Result
 from ..core.names import short_name
 from ..core.numbers import shown as number
-from . import RenderOptions
+from .registry import RenderOptions
 
 INPUT_STYLE = "cyan"
 OUTPUT_STYLE = "bold yellow"

@@ -11,6 +11,7 @@ from ..core.labels import all_labels
 from ..core.names import short_name
 from ..core.numbers import format_number
 from ..explain import Contribution, contributions_by_target, short_label, steps
+from .registry import RenderOptions
 
 
 def render_text(graph: Graph, values: Sequence[Any], grads: Sequence[Any], xp: Any,
@@ -115,3 +116,18 @@ def explain_json(result: Any, values: Sequence[Any], grads: Sequence[Any], xp: A
     for node in data["nodes"]:
         node["contributions"] = len(into.get(node["id"], []))
     return json.dumps(data, indent=1) + "\n"
+
+
+def render(result: Any, options: RenderOptions) -> str:
+    """The steps as text: rationals as fractions, floats to ``options.precision`` digits."""
+    values, grads = result.numbers
+    if result.exact is not None:
+        return render_text(result.graph, values, grads, result.xp, number=str)
+    precision = options.precision
+    return render_text(result.graph, values, grads, result.xp,
+                       number=lambda v: f"{v:.{precision}g}")
+
+
+def render_json(result: Any, options: RenderOptions) -> str:
+    values, grads = result.numbers
+    return explain_json(result, values, grads, result.xp, result.exact is not None)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import RenderOptions
 from .drawing import Picture, gates, number
+from .registry import RenderOptions
 
 VALUE_COLOR = "#1a7f37"
 GRAD_COLOR = "#cf222e"
@@ -85,3 +85,15 @@ def render_with_graphviz(picture: Picture, options: RenderOptions, fmt: str) -> 
     except graphviz.CalledProcessError as error:
         detail = (error.stderr or b"").decode("utf-8", "replace").strip()
         raise EvaluationError(f"Graphviz's dot failed: {detail[:300]}") from None
+
+
+def render_svg(picture: Picture, options: RenderOptions) -> str:
+    return render_with_graphviz(picture, options, "svg").decode("utf-8")
+
+
+def render_png(picture: Picture, options: RenderOptions) -> bytes:
+    return render_with_graphviz(picture, options, "png")
+
+
+def render_pdf(picture: Picture, options: RenderOptions) -> bytes:
+    return render_with_graphviz(picture, options, "pdf")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ..core.names import short_name
-from . import RenderOptions
 from .drawing import Picture, gates, number
+from .registry import RenderOptions
 
 _OPEN_CLOSE = {"input": ('["', '"]'), "const": ('["', '"]'), "gate": ('(("', '"))'),
                "block": ('("', '")')}

@@ -12,9 +12,9 @@ from rich.tree import Tree
 
 from ..core.labels import all_labels
 from ..core.ops import INPUT
-from . import RenderOptions
 from .drawing import Picture, number
 from .eval_table import GRAD_STYLE, INPUT_STYLE, OUTPUT_STYLE, VALUE_STYLE
+from .registry import RenderOptions
 
 
 def _line(picture: Picture, node_id: int, label: str, precision: int, seen: bool) -> Text:

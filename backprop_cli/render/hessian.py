@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from typing import Any
 
 from ..core.names import short_name
 from ..core.numbers import json_number
+from ..hessian import HessianReport
+from .registry import RenderOptions
 
 
-def hessian_table(names: Sequence[str], matrix: Sequence[Sequence[float]], output: str,
-                  precision: int) -> Any:
+def render_table(report: HessianReport, options: RenderOptions) -> Any:
+    names, matrix, output = report
+    precision = options.precision
     from rich import box
     from rich.table import Table
     from rich.text import Text
@@ -30,7 +32,8 @@ def hessian_table(names: Sequence[str], matrix: Sequence[Sequence[float]], outpu
     return table
 
 
-def hessian_json(names: Sequence[str], matrix: Sequence[Sequence[float]], output: str) -> str:
+def render_json(report: HessianReport, options: RenderOptions) -> str:
+    names, matrix, output = report
     data = {"output": output, "inputs": list(names),
             "hessian": [[json_number(v) for v in row] for row in matrix]}
     return json.dumps(data, indent=2) + "\n"

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from ..core.ops import OPERATIONS, Op
+from .registry import RenderOptions
 
 
 def rules(op: Op) -> list[tuple[str, str]]:
@@ -40,7 +41,7 @@ def listed() -> list[Op]:
     return [op for op in OPERATIONS if op.name != "param"]
 
 
-def ops_json() -> str:
+def render_json(subject: object, options: RenderOptions) -> str:
     data: list[dict[str, Any]] = []
     for op in listed():
         data.append({
@@ -56,7 +57,7 @@ def ops_json() -> str:
     return json.dumps(data, indent=2) + "\n"
 
 
-def ops_table() -> Any:
+def render_table(subject: object, options: RenderOptions) -> Any:
     from rich import box
     from rich.table import Table
     from rich.text import Text
