@@ -36,7 +36,7 @@ def test_json_is_spec_shaped() -> None:
 def test_csv_and_plain() -> None:
     csv_out = run("eval", *EXAMPLE, "-F", "csv").out.splitlines()
     assert csv_out[0] == "id,name,op,label,inputs,value,grad"
-    assert csv_out[3] == "2,,add,x + y,0 1,4,-3"
+    assert csv_out[3] == "2,,add,x + y,0 1,4.0,-3.0"  # numbers as batch CSV writes them
     plain = run("eval", *EXAMPLE, "-F", "plain").out
     assert plain == "output (x+y)*z\nvalue -12\ngrad x -3\ngrad y -3\ngrad z 4\n"
 

@@ -30,3 +30,21 @@ def json_number(value: float) -> float | str:
     if math.isfinite(value):
         return value
     return format_number(value)
+
+
+def csv_number(value: float) -> str:
+    """A number in CSV output, at one point and over rows alike: the shortest text that
+    reads back as the same double, written as JSON writes it (``-12.0``, ``0.00001``,
+    ``1e-7``, ``1e+16``: the form orjson gives whole arrays in batch output), and
+    ``nan``, ``inf``, ``-inf``."""
+    if not math.isfinite(value):
+        return format_number(value)
+    text = repr(float(value))
+    mantissa, e, exponent = text.partition("e")
+    if not e or exponent[0] == "+":
+        return text
+    power = int(exponent)
+    if power == -5:  # written out in full down to 1e-5, as JSON's writer does
+        sign = "-" if mantissa[0] == "-" else ""
+        return f"{sign}0.0000{mantissa.lstrip('-').replace('.', '')}"
+    return f"{mantissa}e{power}"

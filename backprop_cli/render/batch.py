@@ -2,7 +2,8 @@
 
 orjson writes floats as the shortest text that round-trips, from whole NumPy arrays at
 once (about 75 ns a number here, against 450 ns for ``repr``); a chunk holding a
-non-finite number falls back to ``repr`` and writes ``nan``, ``inf`` or ``-inf``.
+non-finite number is written number by number (``csv_number``: the same text) with
+``nan``, ``inf`` or ``-inf``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import numpy as np
 import orjson
 
 from ..batch import BatchReport, Rows
-from ..core.numbers import format_number, json_number
+from ..core.numbers import csv_number, json_number
 from .registry import Blocks, RenderOptions
 
 
@@ -42,7 +43,7 @@ def _csv_chunks(names: Sequence[str], evaluated: Iterable[Rows]) -> Iterator[byt
             text = orjson.dumps(matrix, option=orjson.OPT_SERIALIZE_NUMPY)
             block = text[2:-2].replace(b"],[", b"\n") + b"\n"
         else:
-            block = "".join(",".join(map(format_number, row)) + "\n"
+            block = "".join(",".join(map(csv_number, row)) + "\n"
                             for row in matrix.tolist()).encode()
         if top:
             yield top

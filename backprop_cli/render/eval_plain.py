@@ -8,11 +8,13 @@
 from __future__ import annotations
 
 from ..api import Result
-from ..core.numbers import format_number
 from .registry import RenderOptions
 
 
 def render(result: Result, options: RenderOptions) -> str:
-    lines = [f"output {result.output}", f"value {format_number(result.value)}"]
-    lines.extend(f"grad {name} {format_number(g)}" for name, g in result.gradient.items())
+    """Round-trip numbers, or fractions (``1/3``) with ``exact=True``."""
+    graph = result.graph
+    lines = [f"output {result.output}", f"value {result.number_text(graph.output)}"]
+    lines.extend(f"grad {graph.nodes[i].name} {result.number_text(i, grad=True)}"
+                 for i in graph.inputs)
     return "\n".join(lines) + "\n"
