@@ -9,10 +9,13 @@ deep the chain of definitions.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .graph import Graph
 from .ops import ATOM, CALL
+
+if TYPE_CHECKING:
+    from .namespace import NumberSystem
 
 
 class Block:
@@ -55,14 +58,15 @@ class Block:
     def max_args(self) -> int:
         return len(self.params)
 
-    def forward(self, xp: Any, *args: Any) -> Any:
+    def forward(self, xp: NumberSystem, *args: Any) -> Any:
         from .engine import forward
 
         body = self.flat_body or self.body
         values = forward(body, dict(zip(body.params, args)), xp)
         return values[body.output]
 
-    def local_gradients(self, xp: Any, out: Any, args: tuple, wanted: tuple[bool, ...]) -> list:
+    def local_gradients(self, xp: NumberSystem, out: Any, args: tuple[Any, ...],
+                        wanted: tuple[bool, ...]) -> list[Any]:
         from .engine import backward, forward
 
         body = self.flat_body or self.body

@@ -5,16 +5,23 @@ name), how it is written, its precedence, arity, forward rule, one local-derivat
 per argument (``d out / d argument``, given the node's output and its inputs), the same
 rule as a formula for people, and a domain check that explains a non-finite result.
 
-Rules take an array namespace ``xp`` first (``scalar_math`` for a point), then the
-node's output, then the argument values. A rule is only called for an argument that
+Rules take an array namespace ``xp`` first (``scalar_math`` for a point; what a rule
+may call on it is the contract ``namespace.NumberSystem``), then the node's output, then
+the argument values. A rule is only called for an argument that
 needs a gradient, so ``x^2`` never evaluates ``log(x)`` for the exponent.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
+if TYPE_CHECKING:  # the contract costs start-up (typing.Protocol): for the checker only
+    from .namespace import NumberSystem
+
+# (xp, *args) -> the value, or (xp, out, *args) -> a partial. The lambdas of the table are
+# not typed by the checker (it cannot infer a lambda against rules of every arity), so
+# tests/test_number_contract.py checks that every xp.<name> a rule uses is in the contract.
 Rule = Callable[..., Any]
 
 # Precedence levels of the printed language (see grammar/backprop.lark).
@@ -66,7 +73,8 @@ class Op(NamedTuple):
             return str(self.min_args)
         return f"{self.min_args} or {self.max_args}"
 
-    def local_gradients(self, xp: Any, out: Any, args: tuple, wanted: tuple[bool, ...]) -> list:
+    def local_gradients(self, xp: NumberSystem, out: Any, args: tuple[Any, ...],
+                        wanted: tuple[bool, ...]) -> list[Any]:
         """``d out / d args[k]`` for every wanted ``k`` (``None`` for the others)."""
         if self.variadic:
             every = self.partials[0](xp, out, *args)
@@ -112,7 +120,7 @@ def _one_minus_square(x: Any) -> Any:
     return (1.0 - x) * (1.0 + x)
 
 
-def _sech_squared(xp: Any, x: Any) -> Any:
+def _sech_squared(xp: NumberSystem, x: Any) -> Any:
     """1 - tanh(x)^2 as 1/cosh(x)^2: accurate where tanh(x) is within rounding of 1."""
     c = xp.cosh(x)
     return xp.divide(1.0, c * c)
@@ -125,28 +133,28 @@ def _unit_interval(name: str) -> Callable[[float], str | None]:
     return check
 
 
-def _log_forward(xp: Any, x: Any, base: Any = None) -> Any:
+def _log_forward(xp: NumberSystem, x: Any, base: Any = None) -> Any:
     if base is None:
         return xp.log(x)
     return xp.divide(xp.log(x), xp.log(base))
 
 
-def _log_partial_x(xp: Any, out: Any, x: Any, base: Any = None) -> Any:
+def _log_partial_x(xp: NumberSystem, out: Any, x: Any, base: Any = None) -> Any:
     if base is None:
         return xp.divide(1.0, x)
     return xp.divide(1.0, x * xp.log(base))
 
 
-def _log_partial_base(xp: Any, out: Any, x: Any, base: Any = None) -> Any:
+def _log_partial_base(xp: NumberSystem, out: Any, x: Any, base: Any = None) -> Any:
     return xp.divide(-out, base * xp.log(base))
 
 
-def _max_partials(xp: Any, out: Any, *args: Any) -> list:
+def _max_partials(xp: NumberSystem, out: Any, *args: Any) -> list[Any]:
     """max: 1 for the first argument equal to the result, 0 for the others."""
     return xp.max_mask(out, *args)
 
 
-def _min_partials(xp: Any, out: Any, *args: Any) -> list:
+def _min_partials(xp: NumberSystem, out: Any, *args: Any) -> list[Any]:
     """min: 1 for the first argument equal to the result, 0 for the others."""
     return xp.min_mask(out, *args)
 
