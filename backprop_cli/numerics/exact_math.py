@@ -2,7 +2,8 @@
 
 Programs made of ``+ - * /``, integer powers, rational literals and the piecewise-linear
 gates (abs, relu, max, min, sign, step) evaluate exactly: ``d/dx (x/3)`` is ``1/3``.
-``check_program`` refuses anything else before evaluation, naming it.
+``check_program`` refuses anything else before evaluation, naming it: which ops have an
+exact value is their ``exact`` field in the table of operations.
 """
 
 from __future__ import annotations
@@ -13,9 +14,6 @@ from typing import Any, NoReturn
 
 from ..core.errors import EvaluationError, InputError
 from ..core.graph import Graph
-
-EXACT_OPS = frozenset({"input", "const", "param", "add", "sub", "mul", "div", "neg", "pos",
-                       "pow", "abs", "relu", "max", "min", "sign", "step"})
 
 MAX_EXPONENT = 10_000  # a^(2^60) would never finish: its digits do not fit in memory
 ZERO = Fraction(0)
@@ -55,7 +53,7 @@ def check_program(graph: Graph) -> None:
                     end=node.end if body is graph else None,
                     hint="drop --exact to evaluate it in floating point",
                 )
-            if op.name not in EXACT_OPS:
+            if not op.exact:
                 raise InputError(
                     f"--exact works with + - * /, integer powers, abs, relu, max and min; "
                     f"{op.name} has no exact rational value",
