@@ -145,3 +145,15 @@ def test_mypy_config_covers_the_core_and_the_number_systems() -> None:
     assert '[tool.mypy]' in text
     assert '"backprop_cli/core", "backprop_cli/numerics"' in text
     assert "python -m mypy" in Path(ROOT, ".ci", "run").read_text(encoding="utf-8")
+
+
+def test_what_an_op_supports_is_a_field_of_the_op() -> None:
+    from backprop_cli.core.ops import OPS
+
+    exact = {name for name, op in OPS.items() if op.exact}
+    assert exact == {"input", "const", "param", "add", "sub", "mul", "div", "neg", "pos",
+                     "pow", "abs", "relu", "max", "min", "sign", "step"}
+    patterns = {name for name, op in OPS.items() if op.pattern}
+    assert {"add", "sub", "mul", "div", "max", "min", "relu", "exp", "sigmoid"} <= patterns
+    assert OPS["mul"].pattern_with_constant == "scaling by a constant scales the gradient"
+    assert all(op.symbol for op in OPS.values() if op.form in ("infix", "prefix"))
