@@ -4,7 +4,8 @@ For every gate on a path to the output, in the order the backward pass visits th
 the upstream gradient, the gate's local derivative as a formula and as a number, and
 their product, ``df/dq = df/df * df/dq = 1 * z = 1 * (-4) = -4``. Where a node feeds
 several gates, the contributions are listed and then summed. Gates are named by their
-pattern (add distributes, mul swaps, max routes), and kinks and ties are flagged.
+pattern (add distributes, mul swaps, max routes: each op's ``pattern`` in the table of
+operations), and kinks and ties are flagged (``kinks.kink_at``).
 """
 
 from __future__ import annotations
@@ -17,22 +18,6 @@ from .core.graph import Graph
 from .core.kinks import kink_at
 from .core.labels import all_labels
 from .core.ops import CONST
-
-PATTERNS = {
-    "add": "add distributes: every input gets the upstream gradient unchanged",
-    "sub": "sub distributes: the first input gets the upstream gradient, the second its negative",
-    "mul": "mul swaps: each input gets the upstream gradient times the other input",
-    "div": "div: 1/b to the numerator, -a/b^2 to the denominator",
-    "neg": "negation flips the sign of the gradient",
-    "pos": "unary plus passes the gradient through",
-    "max": "max routes: the whole gradient goes to the winning input",
-    "min": "min routes: the whole gradient goes to the winning input",
-    "exp": "exp: the local gradient is the gate's own output",
-    "sigmoid": "sigmoid gate: the local gradient is s * (1 - s)",
-    "relu": "relu passes the gradient where its input is positive and blocks it elsewhere",
-    "tanh": "tanh: the local gradient is 1 - t^2",
-    "pow": "power rule",
-}
 
 
 class Contribution(NamedTuple):
@@ -81,8 +66,9 @@ def steps(graph: Graph, values: Sequence[Any], grads: Sequence[Any], xp: Any) ->
             contributions.append(Contribution(
                 i, a, grads[i], local[k], _local_formula(node.op, k, operand_names),
                 grads[i] * local[k]))
-        result.append(GateStep(i, grads[i], _pattern(graph, i), kink_at(graph, i, values),
-                               contributions))
+        kink = kink_at(graph, i, values)
+        result.append(GateStep(i, grads[i], _pattern(graph, i),
+                               kink.reason if kink is not None else None, contributions))
     return result
 
 
@@ -126,14 +112,15 @@ def _local_formula(op: Any, k: int, operands: Sequence[str]) -> str:
 
 
 def _pattern(graph: Graph, node_id: int) -> str | None:
+    """The gate's pattern, from its op (``pattern``, ``pattern_with_constant``)."""
     node = graph.nodes[node_id]
-    name = node.op.name
-    constants = [a for a in node.args
-                 if graph.nodes[a].op is CONST and graph.nodes[a].name is None]
-    if name in ("add", "sub") and len(constants) == 1:
-        return "adding a constant passes the gradient through"
-    if name == "mul" and len(constants) == 1:
-        return "scaling by a constant scales the gradient"
-    if node.op.__class__.__name__ == "Block":
-        return f"{name}: one gate; its local gradients come from a backward pass over its body"
-    return PATTERNS.get(name)
+    op = node.op
+    if op.pattern_with_constant is not None:
+        constants = [a for a in node.args
+                     if graph.nodes[a].op is CONST and graph.nodes[a].name is None]
+        if len(constants) == 1:
+            return op.pattern_with_constant
+    if op.__class__.__name__ == "Block":
+        return f"{op.name}: one gate; its local gradients come from a backward pass over its body"
+    return op.pattern
+

@@ -9,10 +9,13 @@ deep the chain of definitions.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .graph import Graph
-from .ops import ATOM, CALL
+from .ops import ATOM, CALL, Kink, KinkRule
+
+if TYPE_CHECKING:
+    from .namespace import NumberSystem
 
 
 class Block:
@@ -27,6 +30,8 @@ class Block:
     expansion = None
     kinks = None
     keeps_nonfinite = False  # a body may turn inf into a finite number
+    pattern = None  # --explain names a def's pattern itself
+    pattern_with_constant = None
 
     def __init__(self, name: str, params: tuple[str, ...], body: Graph) -> None:
         self.name = name
@@ -48,6 +53,31 @@ class Block:
         return self.name
 
     @property
+    def kink(self) -> KinkRule:
+        """A def is at a kink where a gate of its body is (``kinks.kink_at``)."""
+        return KinkRule("at a kink or tie of a gate of its body", self._kink_in_body)
+
+    def _kink_in_body(self, out: Any, *args: Any) -> Kink | None:
+        """The first kink or tie, from the body's output back, of the gates of the body
+        at these arguments. The flat body has no calls left in it, so this looks one
+        level down only."""
+        from . import scalar_math
+        from .engine import forward
+        from .kinks import kink_at
+
+        body = self.flat_body or self.body
+        values = forward(body, dict(zip(body.params, args)), scalar_math)
+        reached = {body.output}
+        for i in range(body.output, -1, -1):
+            if i not in reached:
+                continue
+            reached.update(body.nodes[i].args)
+            found = kink_at(body, i, values)
+            if found is not None:
+                return Kink(found.kind, f"{found.reason} (in the body of {self.name})")
+        return None
+
+    @property
     def min_args(self) -> int:
         return len(self.params)
 
@@ -55,14 +85,15 @@ class Block:
     def max_args(self) -> int:
         return len(self.params)
 
-    def forward(self, xp: Any, *args: Any) -> Any:
+    def forward(self, xp: NumberSystem, *args: Any) -> Any:
         from .engine import forward
 
         body = self.flat_body or self.body
         values = forward(body, dict(zip(body.params, args)), xp)
         return values[body.output]
 
-    def local_gradients(self, xp: Any, out: Any, args: tuple, wanted: tuple[bool, ...]) -> list:
+    def local_gradients(self, xp: NumberSystem, out: Any, args: tuple[Any, ...],
+                        wanted: tuple[bool, ...]) -> list[Any]:
         from .engine import backward, forward
 
         body = self.flat_body or self.body

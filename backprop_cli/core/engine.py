@@ -10,13 +10,16 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from functools import partial
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import scalar_math
 from .errors import EvaluationError
 from .graph import Graph
 from .numbers import format_number
 from .ops import CONST
+
+if TYPE_CHECKING:
+    from .namespace import NumberSystem
 
 
 class Evaluation(NamedTuple):
@@ -37,7 +40,8 @@ class Evaluation(NamedTuple):
         return {nodes[i].name or "": self.grads[i] for i in self.graph.inputs}
 
 
-def forward(graph: Graph, leaves: Mapping[int, Any], xp: Any = scalar_math) -> list[Any]:
+def forward(graph: Graph, leaves: Mapping[int, Any],
+            xp: NumberSystem = scalar_math) -> list[Any]:
     """Values of every node. ``leaves`` maps input (or param) node ids to values, and may
     give constants in another number type (exact rationals) too."""
     nodes = graph.nodes
@@ -54,15 +58,15 @@ def forward(graph: Graph, leaves: Mapping[int, Any], xp: Any = scalar_math) -> l
     return values
 
 
-def backward(graph: Graph, values: Sequence[Any], xp: Any = scalar_math) -> list[Any]:
+def backward(graph: Graph, values: Sequence[Any],
+             xp: NumberSystem = scalar_math) -> list[Any]:
     """``d output / d node`` for every node, by the chain rule from the output back."""
     nodes = graph.nodes
     needs = graph.needs_grad
     grads: list[Any] = [0.0] * len(nodes)
-    grads[graph.output] = getattr(xp, "ONE", 1.0)  # an exact 1 for rational arithmetic
-    batched = getattr(xp, "batched", False)  # arrays of points: no zero test on a whole array
-    accumulate = (partial(_accumulate_masked, xp) if getattr(xp, "masks_zero_gradients", False)
-                  else _accumulate)
+    grads[graph.output] = xp.ONE  # an exact 1 for rational arithmetic
+    batched = xp.batched  # arrays of points: no zero test on a whole array
+    accumulate = partial(_accumulate_masked, xp) if xp.masks_zero_gradients else _accumulate
     for i in range(graph.output, -1, -1):
         g = grads[i]
         if (g.__class__ is float or not batched) and g == 0.0:
@@ -108,7 +112,7 @@ def _accumulate(total: Any, g: Any, local: Any) -> Any:
     return total + contribution
 
 
-def _accumulate_masked(xp: Any, total: Any, g: Any, local: Any) -> Any:
+def _accumulate_masked(xp: NumberSystem, total: Any, g: Any, local: Any) -> Any:
     """As ``_accumulate``, but the rows where ``g`` is exactly 0 pass nothing on (not
     ``0 * inf``, NaN): at one point, a node whose gradient is 0 is skipped."""
     return _accumulate(total, g, xp.where(g == 0.0, 0.0, local))
@@ -116,7 +120,7 @@ def _accumulate_masked(xp: Any, total: Any, g: Any, local: Any) -> Any:
 
 def evaluate_graph(
     graph: Graph, inputs: Mapping[int, float], *, allow_nonfinite: bool = False,
-    xp: Any = scalar_math,
+    xp: NumberSystem = scalar_math,
 ) -> Evaluation:
     """Forward and backward at one point; non-finite numbers are errors unless allowed."""
     values = forward(graph, inputs, xp)

@@ -4,23 +4,75 @@ Each ``Op`` declares, side by side: its name (also the grammar alias or the func
 name), how it is written, its precedence, arity, forward rule, one local-derivative rule
 per argument (``d out / d argument``, given the node's output and its inputs), the same
 rule as a formula for people, and a domain check that explains a non-finite result.
+What an op supports is a field of it too: its kinks and ties (``kink``, asked by
+``kinks.kink_at`` only), exact arithmetic (``exact``), the pattern ``--explain`` teaches
+(``pattern``), its display symbol (``symbol``).
 
-Rules take an array namespace ``xp`` first (``scalar_math`` for a point), then the
-node's output, then the argument values. A rule is only called for an argument that
-needs a gradient, so ``x^2`` never evaluates ``log(x)`` for the exponent.
+Rules take an array namespace ``xp`` first (``scalar_math`` for a point; what a rule
+may call on it is the contract ``namespace.NumberSystem``), then the node's output, then
+the argument values. A rule is only called for an argument that needs a gradient, so
+``x^2`` never evaluates ``log(x)`` for the exponent.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
+if TYPE_CHECKING:  # the contract costs start-up (typing.Protocol): for the checker only
+    from .namespace import NumberSystem
+
+# (xp, *args) -> the value, or (xp, out, *args) -> a partial. The lambdas of the table are
+# not typed by the checker (it cannot infer a lambda against rules of every arity), so
+# tests/test_number_contract.py checks that every xp.<name> a rule uses is in the contract.
 Rule = Callable[..., Any]
 
 # Precedence levels of the printed language (see grammar/backprop.lark).
 SUM, PRODUCT, UNARY, POWER, ATOM = 1, 2, 3, 4, 5
 
 LEAF, INFIX, PREFIX, CALL = "leaf", "infix", "prefix", "call"
+
+
+class Kink(NamedTuple):
+    """A gate at a point where it has no derivative, so SPEC §3's choice is taken."""
+
+    kind: str  # "kink" (abs, relu, sign, step at 0) or "tie" (equal arguments of max, min)
+    reason: str
+
+
+class KinkRule(NamedTuple):
+    """Where an op has no derivative, and the choice made there (SPEC §3)."""
+
+    note: str  # for `backprop ops`
+    at: Callable[..., Kink | None]  # (out, *args) at one point -> the kink there, if any
+
+
+def _at_zero(name: str, note: str) -> KinkRule:
+    """A kink (or a jump) where the argument is 0; the derivative there is taken as 0."""
+
+    def at(out: Any, x: Any) -> Kink | None:
+        if x == 0:
+            return Kink("kink", f"{name} at 0 is a kink: its derivative is taken as 0")
+        return None
+
+    return KinkRule(note, at)
+
+
+def _tie(name: str) -> KinkRule:
+    """Arguments equal to the result: the gradient goes where ``--ties`` sends it."""
+
+    def at(out: Any, *args: Any) -> Kink | None:
+        tied = sum(1 for a in args if a == out)
+        if tied > 1:
+            return Kink("tie", f"a tie in {name}: {tied} inputs are equal; "
+                               "the gradient follows --ties")
+        return None
+
+    return KinkRule("a tie routes the gradient to the first tied argument", at)
+
+
+_KINK = "kink at 0, where the derivative is taken as 0"
+_JUMP = "a jump at 0, where the derivative is taken as 0"
 
 
 class Op(NamedTuple):
@@ -42,7 +94,15 @@ class Op(NamedTuple):
     right_assoc: bool = False
     expansion: str | None = None
     is_leaf: bool = False
-    kinks: str | None = None
+    # where the op has no derivative, the choice SPEC §3 makes there, and the test at a
+    # point (core/kinks.kink_at, the one place that asks it)
+    kink: KinkRule | None = None
+    # --exact: whether the op has an exact rational value (numerics/exact_math)
+    exact: bool = False
+    # --explain: the gate's pattern, as the tutorials teach it ("mul swaps"), and the
+    # pattern when exactly one operand is a literal constant ("scaling by a constant")
+    pattern: str | None = None
+    pattern_with_constant: str | None = None
     # a non-finite argument (inf or NaN) always gives a non-finite value: the batch
     # engine need not test the finiteness of this op's arguments, only of its value
     keeps_nonfinite: bool = False
@@ -59,6 +119,11 @@ class Op(NamedTuple):
     def display(self) -> str:
         return self.symbol or self.name
 
+    @property
+    def kinks(self) -> str | None:
+        """What ``backprop ops`` says of the op's kinks and ties."""
+        return self.kink.note if self.kink is not None else None
+
     def arity_text(self) -> str:
         if self.max_args is None:
             return f"{self.min_args} or more"
@@ -66,7 +131,8 @@ class Op(NamedTuple):
             return str(self.min_args)
         return f"{self.min_args} or {self.max_args}"
 
-    def local_gradients(self, xp: Any, out: Any, args: tuple, wanted: tuple[bool, ...]) -> list:
+    def local_gradients(self, xp: NumberSystem, out: Any, args: tuple[Any, ...],
+                        wanted: tuple[bool, ...]) -> list[Any]:
         """``d out / d args[k]`` for every wanted ``k`` (``None`` for the others)."""
         if self.variadic:
             every = self.partials[0](xp, out, *args)
@@ -112,7 +178,7 @@ def _one_minus_square(x: Any) -> Any:
     return (1.0 - x) * (1.0 + x)
 
 
-def _sech_squared(xp: Any, x: Any) -> Any:
+def _sech_squared(xp: NumberSystem, x: Any) -> Any:
     """1 - tanh(x)^2 as 1/cosh(x)^2: accurate where tanh(x) is within rounding of 1."""
     c = xp.cosh(x)
     return xp.divide(1.0, c * c)
@@ -125,28 +191,28 @@ def _unit_interval(name: str) -> Callable[[float], str | None]:
     return check
 
 
-def _log_forward(xp: Any, x: Any, base: Any = None) -> Any:
+def _log_forward(xp: NumberSystem, x: Any, base: Any = None) -> Any:
     if base is None:
         return xp.log(x)
     return xp.divide(xp.log(x), xp.log(base))
 
 
-def _log_partial_x(xp: Any, out: Any, x: Any, base: Any = None) -> Any:
+def _log_partial_x(xp: NumberSystem, out: Any, x: Any, base: Any = None) -> Any:
     if base is None:
         return xp.divide(1.0, x)
     return xp.divide(1.0, x * xp.log(base))
 
 
-def _log_partial_base(xp: Any, out: Any, x: Any, base: Any = None) -> Any:
+def _log_partial_base(xp: NumberSystem, out: Any, x: Any, base: Any = None) -> Any:
     return xp.divide(-out, base * xp.log(base))
 
 
-def _max_partials(xp: Any, out: Any, *args: Any) -> list:
+def _max_partials(xp: NumberSystem, out: Any, *args: Any) -> list[Any]:
     """max: 1 for the first argument equal to the result, 0 for the others."""
     return xp.max_mask(out, *args)
 
 
-def _min_partials(xp: Any, out: Any, *args: Any) -> list:
+def _min_partials(xp: NumberSystem, out: Any, *args: Any) -> list[Any]:
     """min: 1 for the first argument equal to the result, 0 for the others."""
     return xp.min_mask(out, *args)
 
@@ -155,38 +221,52 @@ BINARY = ("a", "b")
 
 OPERATIONS: tuple[Op, ...] = (
     Op("input", "an input: a name read and never computed", form=LEAF, min_args=0,
-       max_args=0, params=(), is_leaf=True),
+       max_args=0, params=(), is_leaf=True, exact=True),
     Op("const", "a number or a named constant (pi, e)", form=LEAF, min_args=0, max_args=0,
-       params=(), is_leaf=True),
+       params=(), is_leaf=True, exact=True),
     Op("param", "a parameter inside a def body", form=LEAF, min_args=0, max_args=0,
-       params=(), is_leaf=True),
+       params=(), is_leaf=True, exact=True),
     Op("add", "a + b", form=INFIX, symbol="+", precedence=SUM, min_args=2,
-       max_args=2, keeps_nonfinite=True,
+       max_args=2, keeps_nonfinite=True, exact=True,
+       pattern="add distributes: every input gets the upstream gradient unchanged",
+       pattern_with_constant="adding a constant passes the gradient through",
        params=BINARY, forward=lambda xp, a, b: a + b,
        partials=(lambda xp, out, a, b: 1.0, lambda xp, out, a, b: 1.0),
        partials_text=("1", "1")),
     Op("sub", "a - b", form=INFIX, symbol="-", precedence=SUM, min_args=2,
-       max_args=2, keeps_nonfinite=True,
+       max_args=2, keeps_nonfinite=True, exact=True,
+       pattern="sub distributes: the first input gets the upstream gradient, "
+               "the second its negative",
+       pattern_with_constant="adding a constant passes the gradient through",
        params=BINARY, forward=lambda xp, a, b: a - b,
        partials=(lambda xp, out, a, b: 1.0, lambda xp, out, a, b: -1.0),
        partials_text=("1", "-1")),
     Op("mul", "a * b", form=INFIX, symbol="*", precedence=PRODUCT, min_args=2,
-       max_args=2, keeps_nonfinite=True,
+       max_args=2, keeps_nonfinite=True, exact=True,
+       pattern="mul swaps: each input gets the upstream gradient times the other input",
+       pattern_with_constant="scaling by a constant scales the gradient",
        params=BINARY, forward=lambda xp, a, b: a * b,
        partials=(lambda xp, out, a, b: b, lambda xp, out, a, b: a),
        partials_text=("b", "a")),
     Op("div", "a / b", form=INFIX, symbol="/", precedence=PRODUCT, min_args=2, max_args=2,
+       exact=True, pattern="div: 1/b to the numerator, -a/b^2 to the denominator",
        params=BINARY, forward=lambda xp, a, b: xp.divide(a, b),
        partials=(lambda xp, out, a, b: xp.divide(1.0, b),
                  lambda xp, out, a, b: xp.divide(-out, b)),
        partials_text=("1/b", "-a/b^2"),
        domain=lambda a, b: "division by zero" if b == 0 else None),
-    Op("neg", "-a", keeps_nonfinite=True, form=PREFIX, symbol="-", precedence=UNARY, params=("a",),
+    Op("neg", "-a", keeps_nonfinite=True, exact=True,
+       pattern="negation flips the sign of the gradient",
+       form=PREFIX, symbol="-", precedence=UNARY, params=("a",),
        forward=lambda xp, a: -a, partials=(lambda xp, out, a: -1.0,), partials_text=("-1",)),
-    Op("pos", "+a", keeps_nonfinite=True, form=PREFIX, symbol="+", precedence=UNARY, params=("a",),
+    Op("pos", "+a", keeps_nonfinite=True, exact=True,
+       pattern="unary plus passes the gradient through",
+       form=PREFIX, symbol="+", precedence=UNARY, params=("a",),
        forward=lambda xp, a: a, partials=(lambda xp, out, a: 1.0,), partials_text=("1",)),
     Op("pow", "a ^ b, a ** b, pow(a, b)", form=INFIX, symbol="^", precedence=POWER,
        min_args=2, max_args=2, params=BINARY, right_assoc=True,
+       exact=True,  # with a constant integer exponent (exact_math.check_program)
+       pattern="power rule",
        forward=lambda xp, a, b: xp.power(a, b),
        partials=(
            # where b is 0 the power a^(b-1) is never formed (0^-1 would be a pole)
@@ -196,6 +276,7 @@ OPERATIONS: tuple[Op, ...] = (
        ),
        partials_text=("b * a^(b - 1)", "a^b * log(a)"), domain=_pow_domain),
     Op("exp", "e to the power x", forward=lambda xp, x: xp.exp(x),
+       pattern="exp: the local gradient is the gate's own output",
        partials=(lambda xp, out, x: out,), partials_text=("exp(x)",)),
     Op("log", "natural logarithm; log(x, base) for another base", max_args=2,
        params=("x", "base"), forward=_log_forward,
@@ -213,11 +294,11 @@ OPERATIONS: tuple[Op, ...] = (
        partials_text=("1/(x * ln(10))",), domain=_positive("log10")),
     Op("sqrt", "square root", keeps_nonfinite=True, forward=lambda xp, x: xp.sqrt(x),
        partials=(lambda xp, out, x: xp.divide(0.5, out),), partials_text=("1/(2 * sqrt(x))",),
-       domain=lambda x: "square root of a negative number" if x < 0 else None,
-       kinks="not differentiable at 0"),
+       # at 0 the derivative is infinite, not a choice: a non-finite gradient (SPEC §3)
+       domain=lambda x: "square root of a negative number" if x < 0 else None),
     Op("abs", "absolute value", keeps_nonfinite=True, forward=lambda xp, x: xp.fabs(x),
        partials=(lambda xp, out, x: xp.sign(x),), partials_text=("sign(x), 0 at x = 0",),
-       kinks="kink at 0, where the derivative is taken as 0"),
+       kink=_at_zero("abs", _KINK), exact=True),
     Op("sin", "sine", keeps_nonfinite=True, forward=lambda xp, x: xp.sin(x),
        partials=(lambda xp, out, x: xp.cos(x),), partials_text=("cos(x)",)),
     Op("cos", "cosine", keeps_nonfinite=True, forward=lambda xp, x: xp.cos(x),
@@ -238,31 +319,36 @@ OPERATIONS: tuple[Op, ...] = (
     Op("cosh", "hyperbolic cosine", keeps_nonfinite=True, forward=lambda xp, x: xp.cosh(x),
        partials=(lambda xp, out, x: xp.sinh(x),), partials_text=("sinh(x)",)),
     Op("tanh", "hyperbolic tangent", forward=lambda xp, x: xp.tanh(x),
-       partials=(lambda xp, out, x: _sech_squared(xp, x),), partials_text=("1 - tanh(x)^2",)),
+       partials=(lambda xp, out, x: _sech_squared(xp, x),), partials_text=("1 - tanh(x)^2",),
+       pattern="tanh: the local gradient is 1 - t^2"),
     Op("sigmoid", "logistic function 1/(1 + exp(-x)): one gate",
        forward=lambda xp, x: xp.sigmoid(x),
        partials=(lambda xp, out, x: out * xp.sigmoid(-x),),
-       partials_text=("sigmoid(x) * sigmoid(-x)",), expansion="1 / (1 + exp(-x))"),
+       partials_text=("sigmoid(x) * sigmoid(-x)",), expansion="1 / (1 + exp(-x))",
+       pattern="sigmoid gate: the local gradient is s * (1 - s)"),
     Op("relu", "max(x, 0)", forward=lambda xp, x: xp.relu(x),
        partials=(lambda xp, out, x: xp.step(x),), partials_text=("1 if x > 0, else 0",),
-       kinks="kink at 0, where the derivative is taken as 0"),
+       kink=_at_zero("relu", _KINK), exact=True,
+       pattern="relu passes the gradient where its input is positive and blocks it elsewhere"),
     Op("softplus", "log(1 + exp(x)): one gate", forward=lambda xp, x: xp.softplus(x),
        partials=(lambda xp, out, x: xp.sigmoid(x),), partials_text=("sigmoid(x)",),
        expansion="log(1 + exp(x))"),
     Op("max", "the largest argument", min_args=2, max_args=None, params=("a", "b", "..."),
        forward=lambda xp, *args: xp.maximum(*args), partials=(_max_partials,),
        partials_text=("1 for the winner (the first on a tie), else 0",), variadic=True,
-       kinks="a tie routes the gradient to the first tied argument"),
+       kink=_tie("max"), exact=True,
+       pattern="max routes: the whole gradient goes to the winning input"),
     Op("min", "the smallest argument", min_args=2, max_args=None, params=("a", "b", "..."),
        forward=lambda xp, *args: xp.minimum(*args), partials=(_min_partials,),
        partials_text=("1 for the winner (the first on a tie), else 0",), variadic=True,
-       kinks="a tie routes the gradient to the first tied argument"),
+       kink=_tie("min"), exact=True,
+       pattern="min routes: the whole gradient goes to the winning input"),
     Op("sign", "-1, 0 or 1: the derivative of abs", forward=lambda xp, x: xp.sign(x),
        partials=(lambda xp, out, x: 0.0,), partials_text=("0",),
-       kinks="a jump at 0, where the derivative is taken as 0"),
+       kink=_at_zero("sign", _JUMP), exact=True),
     Op("step", "1 where x > 0, else 0: the derivative of relu", forward=lambda xp, x: xp.step(x),
        partials=(lambda xp, out, x: 0.0,), partials_text=("0",),
-       kinks="a jump at 0, where the derivative is taken as 0"),
+       kink=_at_zero("step", _JUMP), exact=True),
 )
 
 OPS: dict[str, Op] = {op.name: op for op in OPERATIONS}

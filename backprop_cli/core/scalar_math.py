@@ -9,6 +9,12 @@ the engine can name the first node whose value is not finite.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+
+# The flags of the number-system contract (core/namespace.py): one point, floats.
+batched = False
+masks_zero_gradients = False
+ONE = 1.0
 
 INF = math.inf
 NAN = math.nan
@@ -52,7 +58,7 @@ def sqrt(x: float) -> float:
     return math.sqrt(x) if x >= 0.0 else NAN
 
 
-def _periodic(fn):
+def _periodic(fn: Callable[[float], float]) -> Callable[[float], float]:
     def safe(x: float) -> float:
         try:
             return fn(x)

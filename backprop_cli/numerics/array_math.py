@@ -20,7 +20,10 @@ import numpy as np
 
 from ..core import scalar_math
 
+# The flags of the number-system contract (core/namespace.py).
 batched = True  # the engine: gradients are arrays, never skipped for being zero
+masks_zero_gradients = False
+ONE = 1.0
 
 
 def _power(a: Any, b: Any) -> Any:
@@ -98,6 +101,7 @@ def _rows_or_point(rows: Callable[..., Any], point: Callable[..., Any]) -> Calla
         return point(*args)
 
     either.__name__ = getattr(point, "__name__", "function")
+    either.__wrapped__ = point  # type: ignore[attr-defined]  # its signature: the point's
     return either
 
 

@@ -13,6 +13,11 @@ from typing import Any
 from ..core import scalar_math as sm
 from ..core.ops import OPS
 
+# The flags of the number-system contract (core/namespace.py).
+batched = False
+masks_zero_gradients = False
+ONE = 1.0
+
 
 class Dual:
     __slots__ = ("du", "re")
@@ -56,7 +61,7 @@ class Dual:
         return self
 
     # Equal to a plain number only when the number is exact: no ε part.
-    def __eq__(self, other: object) -> bool:  # type: ignore[override]
+    def __eq__(self, other: object) -> bool:
         if isinstance(other, Dual):
             return self.re == other.re and self.du == other.du
         return self.re == other and self.du == 0.0

@@ -2,23 +2,26 @@
 
 Programs made of ``+ - * /``, integer powers, rational literals and the piecewise-linear
 gates (abs, relu, max, min, sign, step) evaluate exactly: ``d/dx (x/3)`` is ``1/3``.
-``check_program`` refuses anything else before evaluation, naming it.
+``check_program`` refuses anything else before evaluation, naming it: which ops have an
+exact value is their ``exact`` field in the table of operations.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from fractions import Fraction
-from typing import Any
+from typing import Any, NoReturn
 
 from ..core.errors import EvaluationError, InputError
 from ..core.graph import Graph
 
-EXACT_OPS = frozenset({"input", "const", "param", "add", "sub", "mul", "div", "neg", "pos",
-                       "pow", "abs", "relu", "max", "min", "sign", "step"})
-
 MAX_EXPONENT = 10_000  # a^(2^60) would never finish: its digits do not fit in memory
 ZERO = Fraction(0)
-ONE = Fraction(1)
+ONE = Fraction(1)  # the output's own gradient, exactly
+
+# The other flags of the number-system contract (core/namespace.py).
+batched = False
+masks_zero_gradients = False
 
 
 def lift(x: Any) -> Fraction:
@@ -50,7 +53,7 @@ def check_program(graph: Graph) -> None:
                     end=node.end if body is graph else None,
                     hint="drop --exact to evaluate it in floating point",
                 )
-            if op.name not in EXACT_OPS:
+            if not op.exact:
                 raise InputError(
                     f"--exact works with + - * /, integer powers, abs, relu, max and min; "
                     f"{op.name} has no exact rational value",
@@ -129,3 +132,33 @@ def max_mask(out: Any, *args: Any) -> list[Fraction]:
 
 
 min_mask = max_mask
+
+
+def _inexact(name: str) -> Callable[..., NoReturn]:
+    """A function of the contract with no exact rational value: it refuses, as
+    ``check_program`` does before evaluation, so nothing rounds in silence."""
+
+    def refuse(*_: Any) -> NoReturn:
+        raise InputError(f"--exact: {name} has no exact rational value",
+                         hint="drop --exact to evaluate it in floating point")
+
+    refuse.__name__ = name
+    return refuse
+
+
+exp = _inexact("exp")
+log = _inexact("log")
+log2 = _inexact("log2")
+log10 = _inexact("log10")
+sqrt = _inexact("sqrt")
+sin = _inexact("sin")
+cos = _inexact("cos")
+tan = _inexact("tan")
+asin = _inexact("asin")
+acos = _inexact("acos")
+atan = _inexact("atan")
+sinh = _inexact("sinh")
+cosh = _inexact("cosh")
+tanh = _inexact("tanh")
+sigmoid = _inexact("sigmoid")
+softplus = _inexact("softplus")

@@ -45,21 +45,25 @@ class Expr:
 
     # The rules compare against numbers (``b == 0.0``); an expression equals a number only
     # when it is that constant, so a rule's guarded special case applies only when known.
-    def __eq__(self, other: object) -> bool:  # type: ignore[override]
+    def __eq__(self, other: object) -> bool:
         if isinstance(other, Expr):
             return other is self
         return self.op == "const" and self.value == other
 
-    def __ne__(self, other: object) -> bool:  # type: ignore[override]
+    def __ne__(self, other: object) -> bool:
         return not self.__eq__(other)
 
     __hash__ = object.__hash__
 
     def __gt__(self, other: object) -> bool:
-        return self.op == "const" and isinstance(other, int | float) and self.value > other
+        value = self.value
+        return (self.op == "const" and value is not None and isinstance(other, int | float)
+                and value > other)
 
     def __lt__(self, other: object) -> bool:
-        return self.op == "const" and isinstance(other, int | float) and self.value < other
+        value = self.value
+        return (self.op == "const" and value is not None and isinstance(other, int | float)
+                and value < other)
 
     def __bool__(self) -> bool:
         return not (self.op == "const" and self.value == 0.0)
@@ -98,8 +102,13 @@ class Expr:
 class Symbolic:
     """An ``xp`` namespace whose numbers are expressions (see ``ops.py``)."""
 
+    # The flags of the number-system contract (core/namespace.py).
+    batched = False
+    masks_zero_gradients = False
+    ONE = 1.0
+
     def __init__(self) -> None:
-        self._table: dict[tuple, Expr] = {}
+        self._table: dict[tuple[str, tuple[int, ...], float | None, str | None], Expr] = {}
         self.nodes: list[Expr] = []
 
     # -- building ---------------------------------------------------------------------
@@ -125,7 +134,9 @@ class Symbolic:
 
     def _fold(self, op: str, *args: Expr) -> Expr | None:
         if all(a.op == "const" for a in args):
-            value = OPS[op].forward(scalar_math, *[a.value for a in args])
+            forward = OPS[op].forward
+            assert forward is not None  # a gate, not a leaf
+            value = forward(scalar_math, *[a.value for a in args])
             if math.isfinite(value):
                 return self.const(value)
         return None
@@ -300,7 +311,7 @@ class Symbolic:
     def min_mask(self, out: Any, *args: Any) -> list[Expr]:
         return self._mask(args, largest=False)
 
-    def _mask(self, args: tuple, largest: bool) -> list[Expr]:
+    def _mask(self, args: tuple[Any, ...], largest: bool) -> list[Expr]:
         lifted = [self.lift(a) for a in args]
         mask = []
         for k, ak in enumerate(lifted):
@@ -317,12 +328,57 @@ class Symbolic:
             mask.append(factor)
         return mask
 
-    def __getattr__(self, name: str) -> Any:
-        # sin, cos, tanh, sigmoid, sqrt, sign, step, ...: one gate each
-        op = {"log2": "log2", "log10": "log10"}.get(name, name)
-        if op in OPS and OPS[op].form == "call":
-            return lambda *args: self.apply(op, *args)
-        raise AttributeError(name)
+    # sin, cos, tanh, sigmoid, sqrt, sign, step, ...: one gate each
+    def log2(self, x: Any) -> Expr:
+        return self.apply("log2", x)
+
+    def log10(self, x: Any) -> Expr:
+        return self.apply("log10", x)
+
+    def sqrt(self, x: Any) -> Expr:
+        return self.apply("sqrt", x)
+
+    def sin(self, x: Any) -> Expr:
+        return self.apply("sin", x)
+
+    def cos(self, x: Any) -> Expr:
+        return self.apply("cos", x)
+
+    def tan(self, x: Any) -> Expr:
+        return self.apply("tan", x)
+
+    def asin(self, x: Any) -> Expr:
+        return self.apply("asin", x)
+
+    def acos(self, x: Any) -> Expr:
+        return self.apply("acos", x)
+
+    def atan(self, x: Any) -> Expr:
+        return self.apply("atan", x)
+
+    def sinh(self, x: Any) -> Expr:
+        return self.apply("sinh", x)
+
+    def cosh(self, x: Any) -> Expr:
+        return self.apply("cosh", x)
+
+    def tanh(self, x: Any) -> Expr:
+        return self.apply("tanh", x)
+
+    def sigmoid(self, x: Any) -> Expr:
+        return self.apply("sigmoid", x)
+
+    def softplus(self, x: Any) -> Expr:
+        return self.apply("softplus", x)
+
+    def relu(self, x: Any) -> Expr:
+        return self.apply("relu", x)
+
+    def sign(self, x: Any) -> Expr:
+        return self.apply("sign", x)
+
+    def step(self, x: Any) -> Expr:
+        return self.apply("step", x)
 
 
 def namespace() -> Symbolic:

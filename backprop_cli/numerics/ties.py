@@ -8,7 +8,10 @@ namespace with its ``max_mask`` and ``min_mask`` replaced.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..core.namespace import NumberSystem
 
 RULES = ("first", "split", "all")
 
@@ -16,22 +19,22 @@ RULES = ("first", "split", "all")
 class WithTies:
     """``xp``, with max/min gradients routed by another tie rule."""
 
-    def __init__(self, xp: Any, rule: str) -> None:
+    def __init__(self, xp: NumberSystem, rule: str) -> None:
         self._xp = xp
         self._rule = rule
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._xp, name)
 
-    def max_mask(self, out: Any, *args: Any) -> list:
+    def max_mask(self, out: Any, *args: Any) -> list[Any]:
         return self._mask(out, args)
 
-    def min_mask(self, out: Any, *args: Any) -> list:
+    def min_mask(self, out: Any, *args: Any) -> list[Any]:
         return self._mask(out, args)
 
-    def _mask(self, out: Any, args: tuple) -> list:
+    def _mask(self, out: Any, args: tuple[Any, ...]) -> list[Any]:
         xp = self._xp
-        if getattr(xp, "batched", False):  # arrays of points: every row at once
+        if xp.batched:  # arrays of points: every row at once
             tied = [xp.where(a == out, 1.0, 0.0) for a in args]
             if self._rule == "all":
                 return tied
@@ -50,5 +53,5 @@ class WithTies:
         return [share if t else zero for t in tied]
 
 
-def namespace(xp: Any, rule: str) -> Any:
+def namespace(xp: NumberSystem, rule: str) -> NumberSystem:
     return xp if rule == "first" else WithTies(xp, rule)

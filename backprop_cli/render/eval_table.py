@@ -88,10 +88,10 @@ def notes(result: Result) -> tuple[list[int], dict[int, str]]:
             if graph.needs_grad[a]:
                 uses[a] += 1
         reached.update(node.args)
-        if node.op.name in ("abs", "relu", "sign", "step", "max", "min"):
-            reason = kink_at(graph, i, values)
-            if reason:
-                kinks[i] = "tie" if reason.startswith("a tie") else "kink"
+        if node.op.kink is not None:
+            kink = kink_at(graph, i, values)
+            if kink is not None:
+                kinks[i] = kink.kind
     return uses, kinks
 
 
