@@ -55,7 +55,7 @@ def check_program(graph: Graph) -> None:
                 )
             if not op.exact:
                 raise InputError(
-                    f"--exact works with + - * /, integer powers, abs, relu, max and min; "
+                    f"--exact works with {_exact_ops_text()}; "
                     f"{op.name} has no exact rational value",
                     source=graph.source if body is graph else None,
                     start=node.start if body is graph else None,
@@ -162,3 +162,13 @@ cosh = _inexact("cosh")
 tanh = _inexact("tanh")
 sigmoid = _inexact("sigmoid")
 softplus = _inexact("softplus")
+
+
+def _exact_ops_text() -> str:
+    """The ops with an exact rational value, from the table: ``+ - * /, pow, abs, ...``."""
+    from ..core.ops import OPERATIONS
+
+    shown = list(dict.fromkeys(
+        "^ (integer powers)" if op.name == "pow" else op.symbol or op.name
+        for op in OPERATIONS if op.exact and not op.is_leaf))
+    return ", ".join(shown[:-1]) + " and " + shown[-1]

@@ -60,8 +60,7 @@ def gate_text(graph: Graph, node_id: int) -> tuple[str, tuple[int, ...]]:
         a, b = args
         const_a, const_b = _is_const(graph, a), _is_const(graph, b)
         if const_b and not const_a:
-            symbol = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "^"}[name]
-            return f"{symbol}{_const_text(graph, b)}", (a,)
+            return f"{op.symbol}{_const_text(graph, b)}", (a,)
         if const_a and not const_b:
             c = _const_text(graph, a)
             if name == "add":
