@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import NamedTuple
 
 from .core.engine import backward, evaluate_graph, forward
-from .core.errors import EvaluationError
+from .core.errors import EvaluationError, Remedy
 from .core.graph import Graph
 from .core.numbers import format_number
 
@@ -176,7 +176,7 @@ def _diverged(graph: Graph, settings: Settings, step: int, last: Step | None,
     return EvaluationError(
         f"the descent diverged at step {step}: the output or its gradient is not finite "
         f"({format_number(output)}); {where}",
-        hint=f"try a smaller learning rate, such as --lr {settings.lr / 10:g}",
+        remedy=Remedy("lr", f"{settings.lr / 10:g}"),
     )
 
 

@@ -16,6 +16,7 @@ from .. import __version__
 from ..core.errors import BackpropError, ExitStatus, OutputError, format_error
 from ..core.source import terminal_safe
 from .commands import COMMANDS
+from .options import cli_advice
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -78,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         code = ExitStatus.INTERRUPTED
     except BackpropError as error:
-        _report(format_error(error))
+        _report(format_error(error, cli_advice(error.options)))
         code = error.exit_code
     except BrokenPipeError:
         _silence_stdout()

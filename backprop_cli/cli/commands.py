@@ -8,14 +8,13 @@ from typing import Any
 
 import click
 
-from ..core.errors import EvaluationError, InputError, OutputError
+from ..core.errors import InputError, OutputError
 from .options import (
     Finite,
     FormulaFirstCommand,
     ProgramSpec,
     format_from_path,
     load_program,
-    no_nonfinite_hint,
     program_options,
     stdin_bytes,
     wrt_list,
@@ -272,10 +271,7 @@ def check_command(ctx: click.Context, tol: float, fmt: str, **program: Any) -> N
     from ..check import CheckReport, gradient_check
 
     graph, values, _ = load_program(ctx, ProgramSpec(**program))
-    try:
-        rows = gradient_check(graph, bind_inputs(graph, values), tol)
-    except EvaluationError as error:
-        raise no_nonfinite_hint(error) from None
+    rows = gradient_check(graph, bind_inputs(graph, values), tol)
     show(render("check", fmt, CheckReport(rows, tol, graph.output_name)))
     if any(row.status == "FAIL" for row in rows):
         ctx.exit(1)
@@ -302,10 +298,7 @@ def hessian_command(ctx: click.Context, fmt: str, precision: int, **program: Any
     from ..hessian import HessianReport, hessian
 
     graph, values, _ = load_program(ctx, ProgramSpec(**program))
-    try:
-        matrix = hessian(graph, bind_inputs(graph, values))
-    except EvaluationError as error:
-        raise no_nonfinite_hint(error) from None
+    matrix = hessian(graph, bind_inputs(graph, values))
     names = list(graph.input_names())
     report = HessianReport(names, matrix, graph.output_name)
     show(render("hessian", fmt, report, precision=precision))
@@ -373,11 +366,7 @@ def descend_command(ctx: click.Context, wrt: str | None, lr: float, steps: int, 
                         maximize=maximize)
     history: list[float] = []
     with Recorder(trace, names, steps, show_progress=fmt == "table") as recorder:
-        try:
-            outcome = descend_inputs(graph, values, names, settings,
-                                     on_step=recorder.record)
-        except EvaluationError as error:
-            raise no_nonfinite_hint(error) from None
+        outcome = descend_inputs(graph, values, names, settings, on_step=recorder.record)
         history = recorder.history
     report = DescentReport(outcome, graph.output_name, settings, history)
     show(render("descend", fmt, report))

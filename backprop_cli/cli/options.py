@@ -7,7 +7,7 @@ from typing import Any, NamedTuple
 
 import click
 
-from ..core.errors import BackpropError, InputError
+from ..core.errors import Advice, BackpropError, InputError, Remedy
 from ..language.builder import DEFAULT_MAX_BYTES, DEFAULT_MAX_NODES
 from ..values import parse_binding, parse_values_file
 
@@ -53,6 +53,13 @@ class FormulaFirstCommand(click.Command):
             i += 1
         return super().parse_args(ctx, [*options, "--", *positional])
 
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BackpropError as error:
+            error.options = frozenset(p.name for p in self.params if p.name)
+            raise
+
 
 class Finite(click.ParamType):
     """A finite decimal number within bounds: no nan, no inf."""
@@ -86,11 +93,28 @@ class Finite(click.ParamType):
         return number
 
 
-def no_nonfinite_hint(error: BackpropError) -> BackpropError:
-    """Commands without --allow-nonfinite do not suggest it."""
-    if error.hint and "--allow-nonfinite" in error.hint:
-        error.hint = None
-    return error
+# How the command line words a remedy (core.errors.Remedy), by the option it names.
+CLI_ADVICE = {
+    "allow_nonfinite": "use --allow-nonfinite to let non-finite numbers through",
+    "max_nodes": "raise the limit with --max-nodes",
+    "max_bytes": "raise the limit with --max-bytes",
+    "exact": "drop --exact to evaluate it in floating point",
+    "lr": "try a smaller learning rate, such as --lr {value}",
+    "program": "use --program: it names each shared subexpression once",
+}
+# the parameter that holds the setting, where its name differs
+PARAMETERS = {"exact": "exact_mode", "program": "as_program"}
+
+
+def cli_advice(options: frozenset[str]) -> Advice:
+    """Words for a remedy, naming an option only if the command that failed has it."""
+
+    def advice(remedy: Remedy) -> str | None:
+        if PARAMETERS.get(remedy.setting, remedy.setting) not in options:
+            return None
+        return CLI_ADVICE[remedy.setting].format(value=remedy.value)
+
+    return advice
 
 
 def _fits(kind: click.ParamType, text: str) -> bool:

@@ -13,7 +13,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import scalar_math
-from .errors import EvaluationError
+from .errors import EvaluationError, Remedy
 from .graph import Graph
 from .numbers import format_number
 from .ops import CONST
@@ -174,7 +174,7 @@ def _value_error(graph: Graph, values: Sequence[float]) -> EvaluationError:
             f"{label} is not finite ({format_number(value)}): {reason}",
             source=graph.source, start=node.start, end=node.end,
             notes=_where(graph, i, values),
-            hint="use --allow-nonfinite to let non-finite numbers through",
+            remedy=Remedy("allow_nonfinite"),
         )
     return EvaluationError("a value is not finite")
 
@@ -216,6 +216,6 @@ def _gradient_error(
                     f"the gradient through {label} is not finite: {reason}",
                     source=graph.source, start=node.start, end=node.end,
                     notes=_where(graph, i, values),
-                    hint="use --allow-nonfinite to let non-finite numbers through",
+                    remedy=Remedy("allow_nonfinite"),
                 )
     return EvaluationError("a gradient is not finite")

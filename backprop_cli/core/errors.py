@@ -7,6 +7,9 @@ one place that turns them into text; the CLI is the one place that maps them to 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import NamedTuple
+
 from .source import Source, terminal_safe
 
 
@@ -18,6 +21,31 @@ class ExitStatus:
     USAGE = 2
     INTERNAL = 70
     INTERRUPTED = 130
+
+
+class Remedy(NamedTuple):
+    """A setting that would let the input through: the caller words it (the CLI names its
+    option, ``--max-nodes``; the Python API its argument, ``max_nodes=``)."""
+
+    setting: str  # allow_nonfinite, max_nodes, max_bytes, exact, lr or program
+    value: str | None = None  # a value to suggest (a smaller learning rate)
+
+
+# How the Python API words a remedy.
+API_ADVICE = {
+    "allow_nonfinite": "pass allow_nonfinite=True to let non-finite numbers through",
+    "max_nodes": "raise the limit with max_nodes=",
+    "max_bytes": "raise the limit with max_bytes=",
+    "exact": "evaluate it in floating point (exact=False)",
+    "lr": "try a smaller learning rate, such as lr={value}",
+    "program": "print the derivatives as a program: it names each shared subexpression once",
+}
+
+Advice = Callable[[Remedy], "str | None"]
+
+
+def api_advice(remedy: Remedy) -> str | None:
+    return API_ADVICE[remedy.setting].format(value=remedy.value)
 
 
 class BackpropError(Exception):
@@ -34,6 +62,7 @@ class BackpropError(Exception):
         end: int | None = None,
         hint: str | None = None,
         notes: tuple[str, ...] = (),
+        remedy: Remedy | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -42,6 +71,8 @@ class BackpropError(Exception):
         self.end = end if end is not None else (start + 1 if start is not None else None)
         self.hint = hint
         self.notes = notes
+        self.remedy = remedy
+        self.options: frozenset[str] = frozenset()  # the options of the command it ended
 
     def __str__(self) -> str:
         return format_error(self)
@@ -75,14 +106,20 @@ def _line(text: str) -> str:
     return text if len(text) <= LINE_LIMIT else text[: LINE_LIMIT - 1] + "…"
 
 
-def format_error(error: BackpropError) -> str:
-    """``error: ...``, then where, the source line and a caret, then notes and a hint."""
+def format_error(error: BackpropError, advice: Advice = api_advice) -> str:
+    """``error: ...``, then where, the source line and a caret, then notes and a hint.
+
+    A remedy becomes the hint in the words ``advice`` gives it (None: no hint).
+    """
     lines = [f"error: {_line(error.message)}"]
     if error.source is not None and error.start is not None:
         lines.append(f"  --> {error.source.location(error.start)}")
         for text in error.source.snippet(error.start, error.end or error.start + 1):
             lines.append(f"  {text}")
     lines.extend(f"  {_line(note)}" for note in error.notes)
-    if error.hint:
-        lines.append(f"hint: {_line(error.hint)}")
+    hint = error.hint
+    if hint is None and error.remedy is not None:
+        hint = advice(error.remedy)
+    if hint:
+        lines.append(f"hint: {_line(hint)}")
     return "\n".join(lines)

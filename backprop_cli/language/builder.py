@@ -13,7 +13,7 @@ from typing import Any
 
 from ..core import scalar_math
 from ..core.blocks import Block
-from ..core.errors import InputError, LimitError
+from ..core.errors import InputError, LimitError, Remedy
 from ..core.gcpause import paused_gc
 from ..core.graph import Graph, Node
 from ..core.ops import CONST, CONSTANTS, FUNCTIONS, INPUT, OPERATORS, OPS, PARAM, Op
@@ -81,7 +81,7 @@ class GraphBuilder:
             raise LimitError(
                 f"the program has more than {self.max_nodes:,} nodes",
                 source=self.source, start=start, end=end,
-                hint="raise the limit with --max-nodes",
+                remedy=Remedy("max_nodes"),
             )
         self.total_nodes += 1
         nodes = self.nodes
@@ -193,7 +193,7 @@ class GraphBuilder:
                 raise LimitError(
                     f"the function {fname} expands to {size:,} gates, more than the limit "
                     f"of {self.max_nodes:,}", source=self.source, start=start, end=end,
-                    hint="raise the limit with --max-nodes",
+                    remedy=Remedy("max_nodes"),
                 )
             if (self.expand or self.inline_functions) and self.scope is None:
                 return self._inline(block.body, args, start, end)
@@ -333,7 +333,7 @@ class GraphBuilder:
                     f"the default value of {ident} is not finite ({format_number(value)}): "
                     f"{reason}",
                     source=self.source, start=node.start, end=node.end,
-                    hint="use --allow-nonfinite to let non-finite numbers through",
+                    remedy=Remedy("allow_nonfinite"),
                 )
 
     def _check_new_name(self, ident: str, start: int, end: int) -> None:
@@ -465,7 +465,7 @@ def build_graph(
     if size > max_bytes:
         raise LimitError(
             f"the program is {size:,} bytes, over the limit of {max_bytes:,}",
-            hint="raise the limit with --max-bytes",
+            remedy=Remedy("max_bytes"),
         )
     if not source.text.strip(" \t\r\n\f;") or _only_comments(source.text):
         raise InputError(
@@ -505,7 +505,7 @@ def flatten(block: Block, max_nodes: int) -> Graph:
     except LimitError:
         raise LimitError(
             f"the function {block.name} expands to more than {max_nodes:,} gates",
-            hint="raise the limit with --max-nodes",
+            remedy=Remedy("max_nodes"),
         ) from None
     body = builder._close_body(output, block.name)
     return body

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from fractions import Fraction
 from typing import Any, NoReturn
 
-from ..core.errors import EvaluationError, InputError
+from ..core.errors import EvaluationError, InputError, Remedy
 from ..core.graph import Graph
 
 MAX_EXPONENT = 10_000  # a^(2^60) would never finish: its digits do not fit in memory
@@ -51,7 +51,7 @@ def check_program(graph: Graph) -> None:
                     source=graph.source if body is graph else None,
                     start=node.start if body is graph else None,
                     end=node.end if body is graph else None,
-                    hint="drop --exact to evaluate it in floating point",
+                    remedy=Remedy("exact"),
                 )
             if not op.exact:
                 raise InputError(
@@ -60,7 +60,7 @@ def check_program(graph: Graph) -> None:
                     source=graph.source if body is graph else None,
                     start=node.start if body is graph else None,
                     end=node.end if body is graph else None,
-                    hint="drop --exact to evaluate it in floating point",
+                    remedy=Remedy("exact"),
                 )
 
 
@@ -75,12 +75,12 @@ def power(a: Any, b: Any) -> Fraction:
     a, b = lift(a), lift(b)
     if b.denominator != 1:
         raise InputError(f"--exact needs integer exponents, not {b}",
-                         hint="drop --exact to evaluate it in floating point")
+                         remedy=Remedy("exact"))
     if a == 0 and b < 0:
         raise EvaluationError("zero to a negative power (in exact arithmetic)")
     if abs(b) > MAX_EXPONENT:
         raise InputError(f"--exact takes exponents up to {MAX_EXPONENT:,}, not {b}",
-                         hint="drop --exact to evaluate it in floating point")
+                         remedy=Remedy("exact"))
     return a ** int(b)
 
 
@@ -140,7 +140,7 @@ def _inexact(name: str) -> Callable[..., NoReturn]:
 
     def refuse(*_: Any) -> NoReturn:
         raise InputError(f"--exact: {name} has no exact rational value",
-                         hint="drop --exact to evaluate it in floating point")
+                         remedy=Remedy("exact"))
 
     refuse.__name__ = name
     return refuse

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from ..core.errors import InputError
+from ..core.errors import InputError, Remedy
 from ..core.labels import format_operation
 from ..core.numbers import format_number
 from ..core.ops import ATOM, OPS, UNARY
@@ -69,7 +69,7 @@ def _check_size(roots: Sequence[Expr]) -> None:
             raise InputError(
                 "the derivative is too large to print as one formula "
                 f"(over {INLINE_LIMIT:,} terms with its repeats)",
-                hint="use --program: it names each shared subexpression once",
+                remedy=Remedy("program"),
             )
 
 
