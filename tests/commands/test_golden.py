@@ -10,10 +10,9 @@ from pathlib import Path
 import pytest
 
 from backprop_cli import evaluate
+from tests.cli_helpers import ROOT, run
 
-from .cli_helpers import ROOT, run
-
-GOLDEN = Path(__file__).parent / "golden"
+GOLDEN = Path(__file__).parents[1] / "golden"
 
 EXAMPLES = {
     "circuit": ("samples/circuit.bp", ()),

@@ -8,8 +8,7 @@ import subprocess
 import pytest
 
 from backprop_cli import __version__
-
-from .cli_helpers import ROOT, backprop_command, run, run_process
+from tests.cli_helpers import ROOT, backprop_command, run, run_process
 
 EXAMPLE = ("(x+y)*z", "x=1", "y=3", "z=-3")
 

@@ -14,10 +14,9 @@ from backprop_cli import EvaluationError, evaluate, parse_program
 from backprop_cli.api import bind_inputs
 from backprop_cli.derivatives import choose_inputs, gradient_check, hessian, symbolic_gradient
 from backprop_cli.render.formula import to_program, to_text
-
-from .cli_helpers import run
-from .helpers import central_difference
-from .test_programs import INPUTS, programs
+from tests.cli_helpers import run
+from tests.core.test_programs import INPUTS, programs
+from tests.helpers import central_difference
 
 
 def derivative_texts(program: str) -> dict[str, str]:

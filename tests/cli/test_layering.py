@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from .cli_helpers import ROOT
+from tests.cli_helpers import ROOT
 
 
 def _modules_after(code: str) -> set[str]:

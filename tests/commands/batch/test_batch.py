@@ -16,9 +16,8 @@ from backprop_cli import EvaluationError, evaluate, parse_program
 from backprop_cli.api import bind_inputs
 from backprop_cli.batch import Chunk, evaluate_chunks, parse_sweep, read_csv
 from backprop_cli.core.ops import FUNCTIONS
-
-from .cli_helpers import run
-from .test_programs import INPUTS, programs
+from tests.cli_helpers import run
+from tests.core.test_programs import INPUTS, programs
 
 
 def rows_of(text: str) -> list[dict[str, float]]:

@@ -32,7 +32,7 @@ from click.testing import CliRunner
 
 from backprop_cli.cli.app import cli, main
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "backprop_cli"
 COMMAND = [sys.executable, "-m", "backprop_cli"]
 

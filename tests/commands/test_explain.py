@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from .cli_helpers import run
+from tests.cli_helpers import run
 
-GOLDEN = Path(__file__).parent / "golden"
+GOLDEN = Path(__file__).parents[1] / "golden"
 
 
 @pytest.mark.parametrize(("name", "args"), [
