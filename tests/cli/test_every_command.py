@@ -19,7 +19,6 @@ import io
 import json
 import math
 import os
-import re
 import select
 import shutil
 import subprocess
@@ -29,65 +28,22 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli_helpers import Run, backprop_command, run, run_process
+from tests.harness import (
+    backprop_command,
+    binds,
+    clean,
+    csv_rows,
+    eval_json,
+    run,
+    run_process,
+    strict_json,
+    timed,
+    value_of,
+)
 
 DEEP_SIN = "sin(" * 10_000 + "x" + ")" * 10_000
 DEEP_PARENS = "(" * 100_000 + "x" + ")" * 100_000
 HAS_DOT = shutil.which("dot") is not None
-
-
-# --------------------------------------------------------------------------------------
-# helpers
-# --------------------------------------------------------------------------------------
-def clean(result: Run, code: int, *says: str) -> Run:
-    """The exit status is ``code``; an error is a short message that says ``says``."""
-    assert result.code == code, (result.code, result.out[-500:], result.err[-800:])
-    assert "Traceback" not in result.err and "Traceback" not in result.out
-    assert "internal error" not in result.err
-    if code != 0:
-        assert result.err.startswith(("error:", "Usage:", "Error:")), result.err[:300]
-        assert len(result.err.splitlines()) <= 12, result.err[:1000]
-    for text in says:
-        assert text in result.err, (text, result.err)
-    return result
-
-
-def binds(point: dict[str, float]) -> list[str]:
-    return [f"{name}={value!r}" for name, value in point.items()]
-
-
-def eval_json(program: str, point: dict[str, float], *options: str) -> dict:
-    result = clean(run("eval", program, *binds(point), "-F", "json", *options), 0)
-    return json.loads(result.out)
-
-
-def value_of(formula: str, point: dict[str, float]) -> float:
-    """``backprop eval FORMULA --value``, binding only the names the formula reads."""
-    used = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", formula))
-    result = clean(run("eval", formula, *binds({k: v for k, v in point.items() if k in used}),
-                       "--value"), 0)
-    return float(result.out)
-
-
-def csv_rows(text: str) -> list[dict[str, float]]:
-    return [{k: float(v) for k, v in row.items()} for row in csv.DictReader(io.StringIO(text))]
-
-
-def strict_json(text: str):
-    """RFC 8259 JSON: NaN and Infinity are not numbers."""
-    def refuse(name: str):
-        raise AssertionError(f"non-standard JSON constant {name}")
-
-    return json.loads(text, parse_constant=refuse)
-
-
-def timed(*args: str, limit: float = 10.0, stdin: str | None = None) -> Run:
-    start = time.perf_counter()
-    result = run(*args, stdin=stdin)
-    elapsed = time.perf_counter() - start
-    assert elapsed < limit, f"{args[0]} took {elapsed:.1f}s"
-    assert "RecursionError" not in result.err
-    return result
 
 
 # --------------------------------------------------------------------------------------

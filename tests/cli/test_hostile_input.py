@@ -24,104 +24,27 @@ import sys
 import textwrap
 import time
 import unicodedata
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from backprop_cli.cli.app import cli, main
-
-ROOT = Path(__file__).resolve().parents[2]
-PACKAGE = ROOT / "backprop_cli"
-COMMAND = [sys.executable, "-m", "backprop_cli"]
-
-# Characters that must never reach a terminal raw: C0/C1 controls (but newline), DEL,
-# and the invisible formatting characters (bidi overrides and isolates, zero widths).
-_DANGEROUS = re.compile(
-    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]"
+from backprop_cli.cli.app import cli
+from tests.harness import (
+    DANGEROUS,
+    PACKAGE,
+    ROOT,
+    Run,
+    backprop_command,
+    char_name,
+    check_error,
+    check_points_at,
+    check_usage_error,
+    no_traceback,
+    process_env,
+    run,
+    run_process,
 )
-
-
-# --------------------------------------------------------------------------------------
-# helpers
-# --------------------------------------------------------------------------------------
-@dataclass
-class Outcome:
-    code: int
-    out: str
-    err: str
-
-
-def run(*args: str, stdin: bytes | str | None = None, env: dict | None = None) -> Outcome:
-    """``backprop ARGS`` in process through ``main`` (the exit-status guard included)."""
-    environment = {"COLUMNS": "200", "NO_COLOR": "1", "BACKPROP_DEBUG": None, **(env or {})}
-    runner = CliRunner()
-    with runner.isolation(input=stdin, env=environment) as (out, err, _):
-        code = main(list(args))
-        stdout, stderr = out.getvalue(), err.getvalue()
-    return Outcome(code, stdout.decode("utf-8", "replace"), stderr.decode("utf-8", "replace"))
-
-
-def run_process(*args: str, stdin: bytes | None = None, env: dict | None = None,
-                timeout: float = 60, **kwargs) -> subprocess.CompletedProcess:
-    """The real command, ``python -m backprop_cli ARGS``, in a subprocess."""
-    environment = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
-    environment.pop("BACKPROP_DEBUG", None)
-    environment.pop("FORCE_COLOR", None)
-    environment.update(env or {})
-    kwargs.setdefault("stdout", subprocess.PIPE)
-    kwargs.setdefault("stderr", subprocess.PIPE)
-    return subprocess.run(
-        [*COMMAND, *args], input=stdin, env=environment, cwd=ROOT, timeout=timeout,
-        check=False, **kwargs,
-    )
-
-
-def no_traceback(err: str) -> None:
-    assert "Traceback" not in err, err
-    assert 'File "' not in err, err
-
-
-def check_error(result: Outcome, code: int, *needles: str) -> None:
-    """A backprop error: the status, `error:` first, a few lines, nothing on stdout."""
-    assert result.code == code, f"exit {result.code}, expected {code}\n{result.err}"
-    no_traceback(result.err)
-    assert result.err.startswith("error: "), result.err
-    assert result.out == "", f"stdout should be empty on an error, got {result.out!r}"
-    assert 1 <= len(result.err.splitlines()) <= 12, result.err
-    for needle in needles:
-        assert needle in result.err, f"{needle!r} not in:\n{result.err}"
-
-
-def check_usage_error(result: Outcome, *needles: str) -> None:
-    """A usage error: exit 2, click's `Usage:`/`Error:` (or backprop's `error:`)."""
-    assert result.code == 2, f"exit {result.code}, expected 2\n{result.err}"
-    no_traceback(result.err)
-    assert result.err.startswith(("Usage:", "Error:", "error:")), result.err
-    assert result.out == "", result.out
-    for needle in needles:
-        assert needle in result.err, f"{needle!r} not in:\n{result.err}"
-
-
-def check_points_at(err: str, line: int, column: int, origin: str = "<argument>") -> None:
-    """``origin:line:column``, then the source line, then a caret under ``column``."""
-    assert f"{origin}:{line}:{column}" in err, err
-    lines = err.splitlines()
-    gutter = re.compile(rf"^\s*{line} \| ")
-    for k, text in enumerate(lines[:-1]):
-        match = gutter.match(text)
-        if match:
-            caret_line = lines[k + 1]
-            assert caret_line.strip() and set(caret_line.strip()) <= {"^"}, err
-            assert caret_line.index("^") == match.end() + column - 1, err
-            return
-    raise AssertionError(f"no source line {line} with a caret in:\n{err}")
-
-
-def char_name(ch: str) -> str:
-    return f"U+{ord(ch):04X}"
-
 
 # --------------------------------------------------------------------------------------
 # the grammar is ASCII: lookalikes and controls are syntax errors that name the character
@@ -181,7 +104,7 @@ def test_character_outside_the_language_is_a_syntax_error_naming_it(ch: str, hin
         assert hint in result.err, result.err
     check_points_at(result.err, 1, 3)
     # Whatever the character, it never reaches the terminal raw.
-    if _DANGEROUS.match(ch):
+    if DANGEROUS.match(ch):
         assert ch not in result.err, f"raw {char_name(ch)} echoed to stderr"
 
 
@@ -201,7 +124,7 @@ def test_lookalike_position_is_line_and_column(program: str, line: int, column: 
     result = run("eval", program, "x=1", "y=2", "z=3")
     check_error(result, 2, char_name(ch))
     check_points_at(result.err, line, column)
-    assert not _DANGEROUS.search(result.err.replace("\n", "")), repr(result.err)
+    assert not DANGEROUS.search(result.err.replace("\n", "")), repr(result.err)
 
 
 @pytest.mark.parametrize("fmt", ["table", "plain", "csv", "json"])
@@ -222,14 +145,14 @@ def test_control_characters_in_comments_never_reach_the_output(comment: str, fmt
     no_traceback(result.err)
     if result.code == 2:
         assert result.err.startswith("error: ") and "U+" in result.err, result.err
-        assert not _DANGEROUS.search(result.err.replace("\n", "")), repr(result.err)
+        assert not DANGEROUS.search(result.err.replace("\n", "")), repr(result.err)
     else:
         assert result.code == 0, result.err
         if fmt == "json":
             json.loads(result.out)  # JSON escapes C0 controls; still valid
             assert "\x1b" not in result.out
         else:
-            leaked = _DANGEROUS.findall(result.out.replace("\n", ""))
+            leaked = DANGEROUS.findall(result.out.replace("\n", ""))
             assert not leaked, f"raw {leaked!r} in --format {fmt} output:\n{result.out!r}"
 
 
@@ -248,7 +171,7 @@ def test_user_text_in_option_values_is_not_echoed_raw(args: list[str]):
     """A name or path the user typed is quoted safely in the message, not replayed raw."""
     result = run(*args)
     check_error(result, 2)
-    leaked = _DANGEROUS.findall(result.err.replace("\n", ""))
+    leaked = DANGEROUS.findall(result.err.replace("\n", ""))
     assert not leaked, f"raw {leaked!r} echoed to stderr: {result.err!r}"
 
 
@@ -266,7 +189,7 @@ def test_non_utf8_program_argument_in_a_real_process():
         [os.fsencode(sys.executable), b"-m", b"backprop_cli", b"eval", b"x + 1 # \xff",
          b"x=1"],
         capture_output=True, cwd=ROOT, timeout=60, check=False,
-        env={**os.environ, "NO_COLOR": "1"},
+        env=process_env(),
     )
     err = proc.stderr.decode("utf-8", "replace")
     no_traceback(err)
@@ -312,7 +235,7 @@ def test_binding_value_plain_decimals_are_accepted(value: str):
 def test_binding_name_must_be_an_ascii_name(binding: str):
     result = run("eval", "x + 1", "x=1", binding)
     check_usage_error(result)
-    assert not _DANGEROUS.search(result.err.replace("\n", "")), repr(result.err)
+    assert not DANGEROUS.search(result.err.replace("\n", "")), repr(result.err)
 
 
 def test_binding_twice_is_an_error():
@@ -590,7 +513,7 @@ def test_byte_limit_is_exact_and_names_the_option(tmp_path: Path, how: str):
     path = tmp_path / "prog.bp"
     path.write_text(program, encoding="utf-8")
 
-    def go(limit: int) -> Outcome:
+    def go(limit: int) -> Run:
         options = ["x=1", "--max-bytes", str(limit), "--value"]
         if how == "argument":
             return run("eval", program, *options)
@@ -861,10 +784,9 @@ def test_pipe_closed_early_like_head_ends_quietly(tmp_path: Path):
     """``backprop eval ... | head -1``: the reader goes away after the first line."""
     path = tmp_path / "sum.bp"
     path.write_text("+".join(["x"] * 20_000) + "\n", encoding="ascii")
-    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200"}
-    env.pop("BACKPROP_DEBUG", None)
+    env = process_env()
     producer = subprocess.Popen(
-        [*COMMAND, "eval", "-f", str(path), "x=1", "-F", "json"],
+        [*backprop_command(), "eval", "-f", str(path), "x=1", "-F", "json"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, env=env,
     )
     head = subprocess.Popen(["head", "-1"], stdin=producer.stdout, stdout=subprocess.PIPE)
@@ -914,10 +836,9 @@ def _interrupt(proc: subprocess.Popen, after: float) -> tuple[int, str]:
 @pytest.mark.parametrize("args", [["eval", "-", "x=1"], ["eval", "-f", "-", "x=1"]],
                          ids=["dash", "file-dash"])
 def test_ctrl_c_while_reading_stdin_exits_130(args: list[str]):
-    env = {**os.environ, "NO_COLOR": "1"}
-    env.pop("BACKPROP_DEBUG", None)
-    proc = subprocess.Popen([*COMMAND, *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, cwd=ROOT, env=env)
+    proc = subprocess.Popen([*backprop_command(), *args], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT,
+                            env=process_env())
     proc.stdin.write(b"x + 1\n")  # a program that never ends: stdin stays open
     proc.stdin.flush()
     code, err = _interrupt(proc, 1.5)
@@ -930,10 +851,9 @@ def test_ctrl_c_while_reading_stdin_exits_130(args: list[str]):
 def test_ctrl_c_during_a_long_evaluation_exits_130(tmp_path: Path):
     path = tmp_path / "long.bp"
     path.write_text("+".join(["x"] * 400_000) + "\n", encoding="ascii")
-    env = {**os.environ, "NO_COLOR": "1"}
-    env.pop("BACKPROP_DEBUG", None)
-    proc = subprocess.Popen([*COMMAND, "eval", "-f", str(path), "x=1"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, cwd=ROOT, env=env)
+    proc = subprocess.Popen([*backprop_command(), "eval", "-f", str(path), "x=1"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT,
+                            env=process_env())
     code, err = _interrupt(proc, 0.6)
     no_traceback(err)
     assert code == 130, f"exit {code}: {err}"
@@ -961,7 +881,7 @@ def test_ctrl_c_while_the_package_is_still_importing_exits_130():
         """
     )
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, cwd=ROOT,
-                          timeout=60, check=False, env={**os.environ, "NO_COLOR": "1"})
+                          timeout=60, check=False, env=process_env())
     err = proc.stderr.decode("utf-8", "replace")
     no_traceback(err)
     assert proc.returncode == 130, f"exit {proc.returncode}: {err}"
@@ -1019,10 +939,7 @@ def test_internal_error_in_a_real_process(debug: str | None):
         sys.exit(main(["eval", "(x+y)*z", "x=1", "y=3", "z=-3"]))
         """
     )
-    env = {**os.environ, "NO_COLOR": "1"}
-    env.pop("BACKPROP_DEBUG", None)
-    if debug is not None:
-        env["BACKPROP_DEBUG"] = debug
+    env = process_env({"BACKPROP_DEBUG": debug})
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, cwd=ROOT,
                           timeout=60, check=False, env=env)
     err = proc.stderr.decode("utf-8", "replace")

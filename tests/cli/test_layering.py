@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from tests.cli_helpers import ROOT
+from tests.harness import ROOT
 
 
 def _modules_after(code: str) -> set[str]:

@@ -11,7 +11,7 @@ import pytest
 from backprop_cli import parse_program
 from backprop_cli.api import bind_inputs
 from backprop_cli.descend import Settings, descend
-from tests.cli_helpers import run
+from tests.harness import run
 
 
 def descend_json(*args: str) -> dict:

@@ -14,9 +14,8 @@ from backprop_cli import EvaluationError, evaluate, parse_program
 from backprop_cli.api import bind_inputs
 from backprop_cli.derivatives import choose_inputs, gradient_check, hessian, symbolic_gradient
 from backprop_cli.render.formula import to_program, to_text
-from tests.cli_helpers import run
 from tests.core.test_programs import INPUTS, programs
-from tests.helpers import central_difference
+from tests.harness import central_difference, run
 
 
 def derivative_texts(program: str) -> dict[str, str]:

@@ -8,7 +8,7 @@ import subprocess
 import pytest
 
 from backprop_cli import __version__
-from tests.cli_helpers import ROOT, backprop_command, run, run_process
+from tests.harness import ROOT, backprop_command, run, run_process
 
 EXAMPLE = ("(x+y)*z", "x=1", "y=3", "z=-3")
 
@@ -169,7 +169,7 @@ def test_installed_command_runs_the_worked_example() -> None:
     done = run_process("eval", *EXAMPLE, "--format", "json")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["gradient"] == {"x": -3.0, "y": -3.0, "z": 4.0}
-    assert b"\x1b[" not in run_process("eval", *EXAMPLE).stdout  # a pipe: no colour
+    assert b"\x1b[" not in run_process("eval", *EXAMPLE, env={"NO_COLOR": None}).stdout  # a pipe
 
 
 def test_installed_command_reads_files_and_stdin_with_crlf(tmp_path) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli_helpers import run
+from tests.harness import run
 
 GOLDEN = Path(__file__).parents[1] / "golden"
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from backprop_cli import evaluate
-from tests.cli_helpers import ROOT, run
+from tests.harness import ROOT, run
 
 GOLDEN = Path(__file__).parents[1] / "golden"
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from backprop_cli import evaluate
 from backprop_cli.core import scalar_math
 from backprop_cli.core.ops import CONSTANTS, FUNCTIONS, LEAF, OPERATIONS, OPS, Op
-from tests.helpers import central_difference
+from tests.harness import central_difference
 
 GATES = [op for op in OPERATIONS if op.form != LEAF]
 

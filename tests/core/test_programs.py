@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from backprop_cli import EvaluationError, InputError, evaluate, parse_program
 from backprop_cli.core.labels import all_labels
-from tests.helpers import close, numeric_gradient
+from tests.harness import close, numeric_gradient
 
 # -- semantics -------------------------------------------------------------------------------
 

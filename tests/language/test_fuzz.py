@@ -17,11 +17,10 @@ import json
 import math
 import re
 
-from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from backprop_cli.cli.app import main
+from tests.harness import check_clean, run
 
 FAST = settings(
     derandomize=True, deadline=None, max_examples=150, database=None,
@@ -37,29 +36,6 @@ UNARY_FUNCTIONS = ["exp", "log", "ln", "log2", "log10", "sqrt", "abs", "sin", "c
 # The reference for a binding's value (SPEC §2): a plain decimal literal, optional sign.
 PLAIN_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?",
                            re.ASCII)
-
-
-def invoke(args: list[str], stdin: bytes | None = None) -> tuple[int, str, str]:
-    runner = CliRunner()
-    env = {"NO_COLOR": "1", "COLUMNS": "120", "BACKPROP_DEBUG": None}
-    with runner.isolation(input=stdin, env=env) as (out, err, _):
-        code = main(args)
-        stdout, stderr = out.getvalue(), err.getvalue()
-    return code, stdout.decode("utf-8", "replace"), stderr.decode("utf-8", "replace")
-
-
-def check_clean(code: int, out: str, err: str, allowed: frozenset = frozenset({0, 1, 2})) -> None:
-    """The guard's promise: a known status, never a traceback, errors look like errors."""
-    assert code != 70, f"internal error (exit 70):\n{err}"
-    assert code in allowed, f"exit {code}, expected one of {sorted(allowed)}:\n{err}"
-    assert "Traceback" not in err, err
-    if code == 0:
-        assert err == "", f"exit 0 but stderr says:\n{err}"
-        assert out != ""
-    else:
-        assert err.startswith(("error: ", "Usage:", "Error:")), err
-        assert out == "", f"exit {code} but stdout has:\n{out}"
-        assert len(err.splitlines()) <= 12, err
 
 
 # --------------------------------------------------------------------------------------
@@ -165,7 +141,7 @@ def inputs_of(program: str) -> list[str]:
 @given(data=st.binary(max_size=120), binds=bindings, opts=options)
 def test_random_bytes_as_the_program_argument(data: bytes, binds: list[str], opts: list[str]):
     program = data.decode("utf-8", "replace")
-    check_clean(*invoke(["eval", *opts, "--", program, *binds]))
+    check_clean(run("eval", *opts, "--", program, *binds))
 
 
 @QUICK
@@ -173,27 +149,27 @@ def test_random_bytes_as_the_program_argument(data: bytes, binds: list[str], opt
 def test_random_bytes_as_argv_would_decode_them(data: bytes, binds: list[str]):
     """On POSIX, argv bytes that are not UTF-8 reach Python as lone surrogates."""
     program = data.decode("utf-8", "surrogateescape")
-    check_clean(*invoke(["eval", "--", program, *binds]))
+    check_clean(run("eval", "--", program, *binds))
 
 
 @FAST
 @given(data=st.binary(max_size=200), binds=bindings, fmt=st.sampled_from(FORMATS))
 def test_random_bytes_on_stdin(data: bytes, binds: list[str], fmt: str):
-    check_clean(*invoke(["eval", "-", *binds, "-F", fmt], stdin=data))
+    check_clean(run("eval", "-", *binds, "-F", fmt, stdin=data))
 
 
 @FAST
 @given(tokens=soup, glue=st.sampled_from(["", " ", "\n"]), binds=bindings, opts=options)
 def test_token_soup(tokens: list[str], glue: str, binds: list[str], opts: list[str]):
     program = glue.join(tokens)
-    check_clean(*invoke(["eval", *opts, "--", program, *binds]))
+    check_clean(run("eval", *opts, "--", program, *binds))
 
 
 @FAST
 @given(tokens=soup, binds=bindings)
 def test_token_soup_on_stdin(tokens: list[str], binds: list[str]):
     program = " ".join(tokens).encode("utf-8")
-    check_clean(*invoke(["eval", "-", *binds, "-F", "json"], stdin=program))
+    check_clean(run("eval", "-", *binds, "-F", "json", stdin=program))
 
 
 @FAST
@@ -205,8 +181,9 @@ def test_well_formed_programs_parse_and_evaluate_or_fail_cleanly(
     """A well-formed program with every input bound is never a usage error (exit 2)."""
     binds = [f"{name}={value}" for name, value in zip(inputs_of(program), values)]
     args = ["eval", "-F", fmt, *(["--expand"] if expand else []), "--", program, *binds]
-    code, out, err = invoke(args)
-    check_clean(code, out, err, allowed=frozenset({0, 1}))
+    result = run(*args)
+    code, out, err = result.code, result.out, result.err
+    check_clean(result, allowed=frozenset({0, 1}))
     if code == 1:
         assert re.search(r"<argument>:\d+:\d+", err), err
     if code == 0 and fmt == "json":
@@ -227,8 +204,9 @@ def test_well_formed_programs_parse_and_evaluate_or_fail_cleanly(
 ))
 def test_binding_values_are_exactly_the_plain_decimals(value: str):
     """Accepted iff a plain, finite decimal (ASCII whitespace around it is tolerated)."""
-    code, out, err = invoke(["eval", "x", f"x={value}", "--value"])
-    check_clean(code, out, err, allowed=frozenset({0, 2}))
+    result = run("eval", "x", f"x={value}", "--value")
+    code, out, err = result.code, result.out, result.err
+    check_clean(result, allowed=frozenset({0, 2}))
     literal = value.strip(" \t\n\r\f\v")
     plain = PLAIN_DECIMAL.fullmatch(literal) is not None and math.isfinite(float(literal))
     assert (code == 0) == plain, f"x={value!r}: exit {code}\n{err}"
@@ -256,5 +234,5 @@ json_values = st.recursive(
 ))
 def test_values_documents(document: object):
     text = json.dumps(document)
-    code, out, err = invoke(["eval", "x + 1", "--values", "-"], stdin=text.encode("utf-8"))
-    check_clean(code, out, err, allowed=frozenset({0, 2}))
+    check_clean(run("eval", "x + 1", "--values", "-", stdin=text.encode("utf-8")),
+                allowed=frozenset({0, 2}))

@@ -13,7 +13,7 @@ from backprop_cli.core.source import Source
 from backprop_cli.language import tablegen
 from backprop_cli.language.lexer import END, tokenize
 from backprop_cli.language.parser import parse
-from tests.helpers import parenthesized
+from tests.harness import parenthesized
 
 
 def test_grammar_loads_in_strict_mode() -> None:

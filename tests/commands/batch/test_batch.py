@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import math
@@ -16,12 +15,8 @@ from backprop_cli import EvaluationError, evaluate, parse_program
 from backprop_cli.api import bind_inputs
 from backprop_cli.batch import Chunk, evaluate_chunks, parse_sweep, read_csv
 from backprop_cli.core.ops import FUNCTIONS
-from tests.cli_helpers import run
 from tests.core.test_programs import INPUTS, programs
-
-
-def rows_of(text: str) -> list[dict[str, float]]:
-    return [{k: float(v) for k, v in row.items()} for row in csv.DictReader(io.StringIO(text))]
+from tests.harness import csv_rows, run
 
 
 @settings(max_examples=60)
@@ -50,7 +45,7 @@ def test_csv_file_in_csv_out(tmp_path) -> None:
     result = run("eval", "(x+y)*z", "z=-3", "--at", str(data))
     assert result.code == 0, result.err
     assert result.out.splitlines()[0] == "x,y,z,value,d_x,d_y,d_z"
-    assert rows_of(result.out) == [
+    assert csv_rows(result.out) == [
         {"x": 1, "y": 3, "z": -3, "value": -12, "d_x": -3, "d_y": -3, "d_z": 4},
         {"x": -2, "y": 5, "z": -3, "value": -9, "d_x": -3, "d_y": -3, "d_z": 3},
     ]
@@ -67,7 +62,7 @@ def test_jsonl_in_and_out(tmp_path) -> None:
 
 def test_points_on_stdin_and_program_defaults() -> None:
     result = run("eval", "-f", "samples/sigmoid.bp", "--at", "-", stdin="w0,x0\n2,-1\n0,0\n")
-    rows = rows_of(result.out)
+    rows = csv_rows(result.out)
     assert round(rows[0]["value"], 4) == 0.7311 and round(rows[0]["d_w0"], 4) == -0.1966
     assert rows[1]["w1"] == -3
 
@@ -79,7 +74,7 @@ def test_streaming_over_many_chunks_round_trips(tmp_path) -> None:
     data.write_text("x\n" + "\n".join(map(repr, xs.tolist())) + "\n")
     result = run("eval", "x / 3 + sin(x)", "--at", str(data), "--chunk-rows", "999")
     assert result.code == 0, result.err
-    rows = rows_of(result.out)
+    rows = csv_rows(result.out)
     assert len(rows) == 10_000
     assert [r["x"] for r in rows] == xs.tolist()  # every float reads back the same
     expected = [x / 3 + math.sin(x) for x in xs.tolist()]
@@ -88,7 +83,7 @@ def test_streaming_over_many_chunks_round_trips(tmp_path) -> None:
 
 def test_sweeps_make_a_grid() -> None:
     result = run("eval", "x*y", "--sweep", "x=0:1:3", "--sweep", "y=-1:1:2")
-    rows = rows_of(result.out)
+    rows = csv_rows(result.out)
     assert [(r["x"], r["y"]) for r in rows] == [
         (0, -1), (0, 1), (0.5, -1), (0.5, 1), (1, -1), (1, 1)]
     assert parse_sweep("x=-5:5:101").count == 101
@@ -253,7 +248,7 @@ def test_gates_over_constants_and_fixed_inputs_in_a_batch(program: str) -> None:
     fixed = ["c=1"] if "c" in program else []
     result = run("eval", program, *fixed, "--sweep", "x=0:1:3")
     assert result.code == 0, result.err
-    for row in rows_of(result.out):
+    for row in csv_rows(result.out):
         single = evaluate(program, {"x": row["x"], **({"c": 1.0} if fixed else {})})
         assert math.isclose(row["value"], single.value, rel_tol=1e-15)
         assert math.isclose(row["d_x"], single.gradient["x"], rel_tol=1e-15)
@@ -263,10 +258,10 @@ def test_the_logistic_tail_in_a_batch_as_at_one_point(tmp_path) -> None:
     data = tmp_path / "tail.csv"
     data.write_text("x\n-710\n710\n-740\n-746\n700\n")
     result = run("eval", "sigmoid(x)", "--at", str(data), "--allow-nonfinite")
-    for row in rows_of(result.out):
+    for row in csv_rows(result.out):
         single = evaluate("sigmoid(x)", {"x": row["x"]})
         assert (row["value"], row["d_x"]) == (single.value, single.gradient["x"]), row
-    assert rows_of(result.out)[0]["value"] == 4.47628622567513e-309  # not 0
+    assert csv_rows(result.out)[0]["value"] == 4.47628622567513e-309  # not 0
 
 
 def test_a_long_number_is_read_whatever_the_chunks(tmp_path) -> None:
@@ -290,7 +285,7 @@ def test_json_lines_out_of_range_and_upper_case_suffix(tmp_path) -> None:
 def test_the_logistic_tail_next_to_a_nan_row() -> None:
     result = run("eval", "sigmoid(sqrt(x) + y)", "--sweep", "x=-1:0:2", "--sweep", "y=-710:-710:1",
                  "--allow-nonfinite")
-    rows = rows_of(result.out)
+    rows = csv_rows(result.out)
     assert math.isnan(rows[0]["value"])
     single = evaluate("sigmoid(sqrt(x) + y)", {"x": 0, "y": -710}, allow_nonfinite=True)
     assert rows[1]["value"] == single.value > 0

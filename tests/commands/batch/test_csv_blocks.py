@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from backprop_cli.batch import read_csv
 from backprop_cli.core.numbers import DECIMAL
 from backprop_cli.csv_blocks import parse_block, well_formed
-from tests.cli_helpers import run
+from tests.harness import run
 
 
 def _engines() -> list[str]:
