@@ -8,14 +8,13 @@ from pathlib import Path
 
 import pytest
 from hypothesis import assume, given, settings
-from hypothesis import strategies as st
 
 from backprop_cli import EvaluationError, evaluate, parse_program
 from backprop_cli.api import bind_inputs
 from backprop_cli.derivatives import choose_inputs, gradient_check, hessian, symbolic_gradient
 from backprop_cli.render.formula import to_program, to_text
-from tests.core.test_programs import INPUTS, programs
 from tests.harness import central_difference, run
+from tests.strategies import input_points, programs
 
 
 def derivative_texts(program: str) -> dict[str, str]:
@@ -67,7 +66,7 @@ def evaluable(program: str, point: dict) -> tuple:
 
 
 @settings(max_examples=120)
-@given(programs(), st.fixed_dictionaries({n: st.floats(-2, 2) for n in INPUTS}))
+@given(programs(), input_points)
 def test_printed_derivatives_agree_with_eval(program: str, point: dict) -> None:
     graph, names, point, result = evaluable(program, point)
     texts = derivative_texts(program)
@@ -87,7 +86,7 @@ def test_printed_derivatives_agree_with_eval(program: str, point: dict) -> None:
 
 
 @settings(max_examples=60)
-@given(programs(), st.fixed_dictionaries({n: st.floats(-2, 2) for n in INPUTS}))
+@given(programs(), input_points)
 def test_the_straight_line_program_agrees(program: str, point: dict) -> None:
     graph, names, point, result = evaluable(program, point)
     gradient = symbolic_gradient(graph, names)
@@ -190,7 +189,7 @@ def test_hessian_of_the_first_example() -> None:
 
 
 @settings(max_examples=60)
-@given(programs(), st.fixed_dictionaries({n: st.floats(-2, 2) for n in INPUTS}))
+@given(programs(), input_points)
 def test_hessian_against_differences_of_the_gradient(program: str, point: dict) -> None:
     graph = parse_program(program)
     names = list(graph.input_names())

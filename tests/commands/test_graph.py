@@ -16,8 +16,8 @@ from backprop_cli.render import RenderOptions
 from backprop_cli.render.drawing import Picture, gates
 from backprop_cli.render.graph_dot import render as render_dot
 from backprop_cli.render.graph_mermaid import render as render_mermaid
-from tests.core.test_programs import programs
 from tests.harness import run, run_process
+from tests.strategies import programs
 
 SAMPLES = ["samples/circuit.bp", "samples/named.bp", "samples/neuron.bp", "samples/sigmoid.bp",
            "samples/functions.bp"]

@@ -13,35 +13,12 @@ from backprop_cli import evaluate
 from backprop_cli.core import scalar_math
 from backprop_cli.core.ops import CONSTANTS, FUNCTIONS, LEAF, OPERATIONS, OPS, Op
 from tests.harness import central_difference
+from tests.strategies import OP_DOMAINS
 
 GATES = [op for op in OPERATIONS if op.form != LEAF]
 
-wide = st.floats(-20, 20, allow_nan=False)
-positive = st.floats(1e-3, 50)
-unit = st.floats(-0.98, 0.98)
-small = st.floats(-3, 3)
-
-# Where each op is smooth: one strategy per argument.
-DOMAINS: dict[str, tuple[st.SearchStrategy[float], ...]] = {
-    "add": (wide, wide), "sub": (wide, wide), "mul": (wide, wide),
-    "div": (wide, wide.filter(lambda b: abs(b) > 0.1)),
-    "neg": (wide,), "pos": (wide,),
-    "pow": (st.floats(0.05, 5), small),
-    "exp": (small,), "log": (positive, st.floats(0.1, 20).filter(lambda b: abs(b - 1) > 0.05)),
-    "ln": (positive,), "log2": (positive,), "log10": (positive,), "sqrt": (positive,),
-    "abs": (wide.filter(lambda x: abs(x) > 1e-3),),
-    "sin": (wide,), "cos": (wide,), "tan": (st.floats(-1.4, 1.4),),
-    "asin": (unit,), "acos": (unit,), "atan": (wide,),
-    "sinh": (small,), "cosh": (small,), "tanh": (small,), "sigmoid": (wide,),
-    "relu": (wide.filter(lambda x: abs(x) > 1e-3),), "softplus": (wide,),
-    "max": (wide, wide, wide), "min": (wide, wide, wide),
-    "sign": (wide.filter(lambda x: abs(x) > 1e-3),),
-    "step": (wide.filter(lambda x: abs(x) > 1e-3),),
-}
-
-
 def test_every_gate_has_a_domain_for_its_test() -> None:
-    assert {op.name for op in GATES} == set(DOMAINS)
+    assert {op.name for op in GATES} == set(OP_DOMAINS)
 
 
 @pytest.mark.parametrize("op", GATES, ids=lambda op: op.name)
@@ -77,7 +54,7 @@ def _check_partials(op: Op, args: tuple[float, ...], in_hypothesis: bool = True)
 @settings(max_examples=60)
 @given(data=st.data())
 def test_local_derivatives_match_finite_differences(op: Op, data: st.DataObject) -> None:
-    args = tuple(data.draw(s) for s in DOMAINS[op.name])
+    args = tuple(data.draw(s) for s in OP_DOMAINS[op.name])
     if op.variadic:
         # keep the arguments apart so no tie is within the finite-difference step
         values = sorted(args)
@@ -89,7 +66,7 @@ def test_local_derivatives_match_finite_differences(op: Op, data: st.DataObject)
                                   "tanh", "sigmoid", "softplus", "sinh", "cosh", "exp"])
 def test_rules_at_zero(name: str) -> None:
     op = OPS[name]
-    _check_partials(op, (0.0,) * len(DOMAINS[name]), in_hypothesis=False)
+    _check_partials(op, (0.0,) * len(OP_DOMAINS[name]), in_hypothesis=False)
 
 
 def test_log_with_one_argument_is_the_natural_log() -> None:
@@ -131,7 +108,7 @@ PIECEWISE = {"abs", "relu", "max", "min", "sign", "step"}
 @settings(max_examples=15)
 @given(data=st.data())
 def test_printed_rules_agree_with_the_rules(op: Op, data: st.DataObject) -> None:
-    args = tuple(data.draw(s) for s in DOMAINS[op.name])
+    args = tuple(data.draw(s) for s in OP_DOMAINS[op.name])
     out = op.forward(scalar_math, *args)
     assume(math.isfinite(out))
     local = op.local_gradients(scalar_math, out, args, (True,) * len(args))

@@ -7,11 +7,11 @@ import math
 
 import pytest
 from hypothesis import assume, given, settings
-from hypothesis import strategies as st
 
 from backprop_cli import EvaluationError, InputError, evaluate, parse_program
 from backprop_cli.core.labels import all_labels
 from tests.harness import close, numeric_gradient
+from tests.strategies import points, programs
 
 # -- semantics -------------------------------------------------------------------------------
 
@@ -144,51 +144,8 @@ def test_gradient_error_names_the_gate() -> None:
 
 # -- random programs against finite differences ------------------------------------------------
 
-INPUTS = ("x", "y", "z")
-UNARY = ("sin", "cos", "tanh", "sigmoid", "atan", "softplus", "exp", "sqrt", "log", "abs")
-
-
-@st.composite
-def programs(draw: st.DrawFn) -> str:
-    """A random straight-line program over x, y, z with named temporaries (fan-out)."""
-    names = list(INPUTS)
-    lines = []
-    for i in range(draw(st.integers(1, 6))):
-        def operand() -> str:
-            return draw(st.one_of(st.sampled_from(names), st.sampled_from(["0.5", "2", "1.5"])))
-
-        kind = draw(st.integers(0, 5))
-        a, b = operand(), operand()
-        if kind == 0:
-            expr = f"{a} {draw(st.sampled_from(['+', '-', '*']))} {b}"
-        elif kind == 1:
-            fn = draw(st.sampled_from(UNARY))
-            if fn in ("sqrt", "log"):
-                expr = f"{fn}(1 + {a} * {a})"
-            elif fn == "exp":
-                expr = f"exp(tanh({a}))"
-            else:
-                expr = f"{fn}({a})"
-        elif kind == 2:
-            expr = f"{a} / (2 + sin({b}))"
-        elif kind == 3:
-            expr = f"(1 + {a} * {a}) ^ {draw(st.sampled_from(['2', '0.5', '-1', '3']))}"
-        elif kind == 4:
-            expr = f"max({a}, {b}, 0.25) - min({b}, -0.25)"
-        else:
-            expr = f"-{a} * {b} + {a}"
-        name = f"t{i}"
-        lines.append(f"{name} = {expr}")
-        names.append(name)
-    lines.append(" + ".join(draw(st.lists(st.sampled_from(names), min_size=1, max_size=3))))
-    return "\n".join(lines)
-
-
 # where max/min/abs/relu of the generated programs can switch branch: keep away from them
 KINK_POINTS = (0.0, 0.25, 0.5, 1.5, 2.0)
-
-points = st.fixed_dictionaries({n: st.floats(-2, 2).map(lambda v: round(v, 3)) for n in INPUTS})
-
 
 @settings(max_examples=150)
 @given(programs(), points)

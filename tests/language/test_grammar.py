@@ -14,6 +14,7 @@ from backprop_cli.language import tablegen
 from backprop_cli.language.lexer import END, tokenize
 from backprop_cli.language.parser import parse
 from tests.harness import parenthesized
+from tests.strategies import grammar_expressions
 
 
 def test_grammar_loads_in_strict_mode() -> None:
@@ -127,27 +128,8 @@ def _as_tuples(tree: object) -> object:
     return (str(tree.data), tuple(_as_tuples(c) for c in tree.children))  # type: ignore[attr-defined]
 
 
-_atoms = st.sampled_from(["x", "y", "w0", "1", "2.5", ".5", "3e-4", "pi", "e"])
-
-
-def _expressions() -> st.SearchStrategy[str]:
-    def extend(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
-        binary = st.tuples(inner, st.sampled_from(["+", "-", "*", "/", "^", "**"]), inner).map(
-            lambda t: f"{t[0]} {t[1]} {t[2]}")
-        return st.one_of(
-            binary,
-            inner.map(lambda s: f"({s})"),
-            inner.map(lambda s: f"-{s}"),
-            inner.map(lambda s: f"+{s}"),
-            inner.map(lambda s: f"exp({s})"),
-            st.tuples(inner, inner).map(lambda t: f"max({t[0]}, {t[1]})"),
-        )
-
-    return st.recursive(_atoms, extend, max_leaves=12)
-
-
 @settings(max_examples=150)
-@given(st.lists(_expressions(), min_size=1, max_size=4), st.sampled_from(["; ", "\n"]))
+@given(st.lists(grammar_expressions(), min_size=1, max_size=4), st.sampled_from(["; ", "\n"]))
 def test_driver_builds_the_same_tree_as_lark(statements: list[str], separator: str) -> None:
     text = separator.join(f"v{i} = {s}" if i % 2 else s for i, s in enumerate(statements))
     ours = parse(Source(text), tokenize(Source(text)), _TreeBuilder())

@@ -9,18 +9,16 @@ import math
 import numpy as np
 import pytest
 from hypothesis import assume, given, settings
-from hypothesis import strategies as st
 
 from backprop_cli import EvaluationError, evaluate, parse_program
 from backprop_cli.api import bind_inputs
 from backprop_cli.batch import Chunk, evaluate_chunks, parse_sweep, read_csv
-from backprop_cli.core.ops import FUNCTIONS
-from tests.core.test_programs import INPUTS, programs
 from tests.harness import csv_rows, run
+from tests.strategies import INPUTS, point_rows, programs, risky_point_rows, risky_programs
 
 
 @settings(max_examples=60)
-@given(programs(), st.lists(st.tuples(*[st.floats(-2, 2)] * 3), min_size=1, max_size=20))
+@given(programs(), point_rows)
 def test_batch_equals_scalar_eval_at_every_row(program: str, points: list) -> None:
     graph = parse_program(program)
     names = list(graph.input_names())
@@ -165,33 +163,8 @@ def test_plot_errors() -> None:
     assert run("plot", "log(x)", "--sweep", "x=-2:-1:5").code == 1
 
 
-UNARY_FUNCTIONS = sorted(name for name, op in FUNCTIONS.items() if op.min_args == 1)
-
-
-@st.composite
-def risky_programs(draw: st.DrawFn) -> str:
-    """Programs whose values or gradients leave the finite numbers at some points."""
-    names = list(INPUTS)
-    lines = []
-    for i in range(draw(st.integers(1, 5))):
-        a = draw(st.sampled_from(names))
-        b = draw(st.one_of(st.sampled_from(names), st.sampled_from(["0", "0.5", "2"])))
-        fn = draw(st.sampled_from(UNARY_FUNCTIONS))
-        expr = draw(st.sampled_from([
-            f"{fn}({a})", f"{fn}({a} * {b})", f"{fn}(1 / {a})", f"{a} / {b}", f"{a} ^ {b}",
-            f"{a} ^ 0.5", f"{a} ^ -0.5", f"{a} ^ 2", f"{a} ^ -1", f"{a} ^ 3", f"exp({a} * 400)",
-            f"1 / (1 + exp(-{a} * 800))", f"log({a}, {b})", f"max({a}, {b}, 0)",
-            f"min({a}, {b})", f"{a} * {b}", f"-{a}",
-        ]))
-        lines.append(f"t{i} = {expr}")
-        names.append(f"t{i}")
-    return "\n".join(lines)
-
-
 @settings(max_examples=150)
-@given(risky_programs(), st.lists(st.tuples(*[st.sampled_from(
-    [0.0, -0.0, 1.0, -1.0, 0.5, -2.0, 3.0, 1e-300, 1e300, -1e300, 2.5, 5e-324, 710.0, -745.5]
-)] * 3), min_size=1, max_size=12))
+@given(risky_programs(), risky_point_rows)
 def test_batch_fails_at_the_first_row_the_scalar_engine_fails(program: str, points: list) -> None:
     """Only the gates' values and the inputs' gradients are tested in a batch: a bad
     gradient anywhere must still be found, at the same first row."""
@@ -222,9 +195,7 @@ def _same(a: float, b: float) -> bool:
 
 
 @settings(max_examples=150)
-@given(risky_programs(), st.lists(st.tuples(*[st.sampled_from(
-    [0.0, -0.0, 1.0, -1.0, 0.5, -2.0, 3.0, 1e-300, 1e300, -1e300, 2.5, 5e-324, 710.0, -745.5]
-)] * 3), min_size=1, max_size=12))
+@given(risky_programs(), risky_point_rows)
 def test_non_finite_rows_let_through_equal_the_scalar_engine(program: str, points: list) -> None:
     graph = parse_program(program, allow_nonfinite=True)
     names = list(graph.input_names())

@@ -10,12 +10,12 @@ import warnings
 import numpy as np
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from backprop_cli.batch import read_csv
 from backprop_cli.core.numbers import DECIMAL
 from backprop_cli.csv_blocks import parse_block, well_formed
 from tests.harness import run
+from tests.strategies import csv_tables
 
 
 def _engines() -> list[str]:
@@ -34,21 +34,9 @@ def careful(cell: str) -> float | None:
     return float(text)
 
 
-NUMBER_TEXT = st.one_of(
-    st.floats(allow_nan=False, allow_infinity=False).map(repr),
-    st.floats(allow_nan=False, allow_infinity=False, width=32).map(lambda x: f"{x:.9e}"),
-    st.integers(-10**30, 10**30).map(str),
-    st.text(alphabet="0123456789.eE+- \t\r", min_size=0, max_size=8),
-    st.sampled_from(["1.", ".5", "+1", "-0", "1e5", "1E+05", "1e999", "-1e-999", " 1", "1 ",
-                     "\t2", ".", "e1", "1e", "+-1", "1-2", "1.2.3", "", " ", "00012"]),
-)
-
-
 @pytest.mark.parametrize("engine", _engines())
 @settings(max_examples=300)
-@given(st.integers(1, 4).flatmap(
-    lambda width: st.lists(st.lists(NUMBER_TEXT, min_size=width, max_size=width),
-                           min_size=1, max_size=6)))
+@given(csv_tables)
 def test_a_parsed_block_holds_exactly_the_careful_values(engine: str, table: list) -> None:
     width = len(table[0])
     block = "".join(",".join(row) + "\n" for row in table).encode()
