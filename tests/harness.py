@@ -34,7 +34,12 @@ from backprop_cli.core.graph import Graph
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "backprop_cli"
-SAMPLES = ROOT / "samples"
+
+# Programs many modules run: the first worked example, and two that are deep.
+NEURON = "(x+y)*z"
+POINT = ["x=1", "y=3", "z=-3"]
+DEEP_SIN = "sin(" * 10_000 + "x" + ")" * 10_000
+DEEP_PARENS = "(" * 100_000 + "x" + ")" * 100_000
 
 # The environment every run sees; a value of None removes the variable.
 ENVIRONMENT: dict[str, str | None] = {"COLUMNS": "100", "NO_COLOR": "1", "BACKPROP_DEBUG": None,

@@ -1,4 +1,5 @@
-"""diff, check and hessian: formulas that eval reads back, finite differences, exactness."""
+"""backprop diff: formulas that eval reads back, simplification, --program, --bare, the
+formats, size and depth."""
 
 from __future__ import annotations
 
@@ -10,10 +11,9 @@ import pytest
 from hypothesis import assume, given, settings
 
 from backprop_cli import EvaluationError, evaluate, parse_program
-from backprop_cli.api import bind_inputs
-from backprop_cli.derivatives import choose_inputs, gradient_check, hessian, symbolic_gradient
+from backprop_cli.derivatives import choose_inputs, symbolic_gradient
 from backprop_cli.render.formula import to_program, to_text
-from tests.harness import central_difference, run
+from tests.harness import DEEP_PARENS, DEEP_SIN, binds, clean, eval_json, run, timed, value_of
 from tests.strategies import input_points, programs
 
 
@@ -146,84 +146,89 @@ def test_diff_formats() -> None:
     assert "no input named 'q'" in run("diff", "x*y", "--wrt", "q").err
 
 
-# -- check -----------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------
+# diff
+# --------------------------------------------------------------------------------------
+DIFF_CASES = [
+    ("(x+y)*z", {"x": 1.0, "y": 3.0, "z": -3.0}),
+    ("def f(a, b) = a*sin(b) + b^2\ndef g(u) = f(u, u*2) / (1 + u^2)\ng(x) * f(y, x)",
+     {"x": 0.7, "y": -1.3}),
+    ("max(x, y, z) * min(x, y^2, z)", {"x": 0.5, "y": -2.0, "z": 1.5}),
+    ("max(x, y, z)", {"x": 1.0, "y": 1.0, "z": 1.0}),
+    ("abs(x - y) + relu(x*y) + abs(z) + relu(z)", {"x": -0.4, "y": 0.9, "z": 0.0}),
+    ("x^y + pow(y, x)", {"x": 1.7, "y": 2.3}),
+    ("log(x, y) + log(x, 2) + log2(y) + log10(x*y) + ln(y)", {"x": 5.5, "y": 3.2}),
+    ("sigmoid(w*x + b) + softplus(x) + tanh(b)", {"w": 0.3, "x": -1.2, "b": 0.4}),
+    ("a = x*y; b = a + x; c = b*a; c / (1 + a^2)", {"x": 0.3, "y": 2.0}),
+    ("sqrt(x^2 + y^2) * atan(y/x) + asin(x/4) + acos(y/4)", {"x": 1.1, "y": 2.2}),
+]
 
 
-def test_check_passes_on_the_samples() -> None:
-    for sample in ("samples/neuron.bp", "samples/sigmoid.bp", "samples/functions.bp"):
-        result = run("check", "-f", sample)
-        assert result.code == 0, (sample, result.out)
-        assert "all inputs pass" in result.out
+@pytest.mark.parametrize("program, point", DIFF_CASES)
+def test_diff_formulas_evaluate_to_the_gradient(program: str, point: dict) -> None:
+    gradient = eval_json(program, point)["gradient"]
+    derivatives = json.loads(clean(run("diff", program, "-F", "json"), 0).out)["derivatives"]
+    assert list(derivatives) == list(gradient)
+    for name, formula in derivatives.items():
+        assert math.isclose(value_of(formula, point), gradient[name], rel_tol=1e-9,
+                            abs_tol=1e-12), (name, formula)
+    plain = clean(run("diff", program), 0).out.splitlines()
+    assert len(plain) == len(gradient)
 
 
-def test_check_reports_kinks_without_failing() -> None:
-    result = run("check", "relu(x) * y + max(x, z)", "x=0", "y=2", "z=0", "-F", "json")
-    assert result.code == 0, result.out
-    data = json.loads(result.out)
-    statuses = {row["name"]: row["status"] for row in data["inputs"]}
-    assert statuses["x"] == "kink" and statuses["y"] == "ok"
+@pytest.mark.parametrize("program, point", DIFF_CASES)
+def test_diff_program_evaluates_to_the_gradient(program: str, point: dict) -> None:
+    gradient = eval_json(program, point)["gradient"]
+    straight = clean(run("diff", program, "--program"), 0).out
+    for name, expected in gradient.items():
+        result = clean(run("eval", "-", *binds(point), "--output", f"d_{name}", "--value",
+                           stdin=straight), 0)
+        assert math.isclose(float(result.out), expected, rel_tol=1e-9, abs_tol=1e-12)
 
 
-def test_check_fails_a_wrong_rule(monkeypatch: pytest.MonkeyPatch) -> None:
-    from backprop_cli.core import ops
-
-    broken = ops.OPS["sin"]._replace(partials=(lambda xp, out, x: xp.cos(x) * 1.01,))
-    monkeypatch.setitem(ops.FUNCTIONS, "sin", broken)
-    result = run("check", "sin(x) * y", "x=0.5", "y=2", "-F", "json")
-    assert result.code == 1
-    data = json.loads(result.out)
-    assert {r["name"]: r["status"] for r in data["inputs"]} == {"x": "fail", "y": "ok"}
-    graph = parse_program("sin(x)")
-    rows = gradient_check(graph, bind_inputs(graph, {"x": 0.5}), 1e-6)
-    assert rows[0].status == "FAIL"
+def test_diff_bare_and_latex() -> None:
+    assert clean(run("diff", "x^3 * sin(x)", "--bare"), 0).out.count("\n") == 1
+    latex = clean(run("diff", "learning_rate * w^2", "-F", "latex"), 0).out.splitlines()
+    assert len(latex) == 2 and all(line.startswith("\\frac{\\partial") for line in latex)
+    assert clean(run("diff", "(x+y)*z", "--wrt", "z,x,z"), 0).out.splitlines() == [
+        "d/dz = x + y", "d/dx = z"]
 
 
-# -- hessian ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("args, says", [
+    (["(x+y)*z", "--wrt", "q"], "q"),
+    (["(x+y)*z", "--wrt", "х"], "х"),  # Cyrillic ha
+    (["(x+y)*z", "--bare"], "--wrt"),
+    (["(x+y)*z", "--bare", "--wrt", "x,y"], "--wrt"),
+    (["(x+y)*z", "x=1"], "NAME=VALUE"),
+    (["(x+y)*z", "-F", "svg"], "--format"),
+    (["(x+y)*z", "--output", "nope"], "nope"),
+    (["foo(x)"], "foo"),
+    (["x +"], "1:3"),
+    (["x − 1"], "U+2212"),
+    (["x × 1"], "U+00D7"),
+    (["x\u00a0+ 1"], "U+00A0"),
+    (["max(x)"], "max"),
+    (["pi = 3; pi*x"], "pi"),
+    ([""], "empty"),
+    (["# nothing but a comment\n;;"], "no statements"),
+])
+def test_diff_bad_input_is_exit_2(args: list[str], says: str) -> None:
+    clean(run("diff", *args), 2, says)
 
 
-def test_hessian_of_the_first_example() -> None:
-    result = run("hessian", "(x+y)*z", "x=1", "y=3", "z=-3", "-F", "json")
-    assert json.loads(result.out)["hessian"] == [[0, 0, 1], [0, 0, 1], [1, 1, 0]]
-    table = run("hessian", "(x+y)*z", "x=1", "y=3", "z=-3")
-    assert table.code == 0 and "Hessian" in table.out
+def test_diff_deep_programs_are_bounded() -> None:
+    clean(timed("diff", DEEP_SIN), 2, "--program")
+    straight = clean(timed("diff", DEEP_SIN, "--program"), 0).out
+    assert straight.rstrip().splitlines()[-1].startswith("d_x = ")
+    assert clean(timed("diff", DEEP_PARENS), 0).out.endswith("/dx = 1\n")
+    chain = "def f0(a) = a*2\n" + "".join(
+        f"def f{i}(a) = f{i - 1}(a) + 0\n" for i in range(1, 1500)) + "f1499(x)\n"
+    assert clean(timed("diff", chain), 0).out == "d/dx = 2\n"
 
 
-@settings(max_examples=60)
-@given(programs(), input_points)
-def test_hessian_against_differences_of_the_gradient(program: str, point: dict) -> None:
-    graph = parse_program(program)
-    names = list(graph.input_names())
-    point = {k: v for k, v in point.items() if k in names}
-    assume(all(abs(v) > 0.05 and abs(abs(v) - 0.25) > 0.05 for v in point.values()))
-    assume(len({round(v, 2) for v in point.values()}) == len(point))
-    bound = bind_inputs(graph, point)
-    point = {graph.nodes[i].name: v for i, v in bound.items()}
-    try:
-        matrix = hessian(graph, bound)
-    except EvaluationError:
-        assume(False)
-    for c, name in enumerate(names):
-        def column(v: float, name: str = name) -> dict[str, float]:
-            return evaluate(program, {**point, name: v}).gradient
-
-        h = 1e-5 * max(1.0, abs(point[name]))
-        up, down = column(point[name] + h), column(point[name] - h)
-        for r, other in enumerate(names):
-            numeric = (up[other] - down[other]) / (2 * h)
-            assert math.isclose(matrix[r][c], numeric, rel_tol=1e-4, abs_tol=1e-5), (
-                program, point, other, name, matrix[r][c], numeric)
-    for r in range(len(names)):
-        for c in range(len(names)):
-            assert matrix[r][c] == matrix[c][r]
-
-
-def test_hessian_is_exact_for_polynomials() -> None:
-    graph = parse_program("x^3 * y + 2 * x * y^2")
-    matrix = hessian(graph, bind_inputs(graph, {"x": 1.5, "y": -2.0}))
-    assert matrix == [[6 * 1.5 * -2.0, 3 * 1.5**2 + 4 * -2.0], [3 * 1.5**2 + 4 * -2.0, 4 * 1.5]]
-
-
-def test_hessian_errors() -> None:
-    assert run("hessian", "sqrt(x)", "x=0").code == 1
-    assert run("hessian", "x*y", "x=1").code == 2
-    assert central_difference(math.sin, 0.0) == pytest.approx(1.0)
+def test_diff_program_of_a_deep_chain_evaluates() -> None:
+    program = "sin(" * 1000 + "x" + ")" * 1000
+    gradient = eval_json(program, {"x": 0.5})["gradient"]["x"]
+    straight = clean(run("diff", program, "--program"), 0).out
+    result = clean(run("eval", "-", "x=0.5", "--output", "d_x", "--value", stdin=straight), 0)
+    assert math.isclose(float(result.out), gradient, rel_tol=1e-9)

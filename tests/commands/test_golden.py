@@ -14,6 +14,7 @@ from tests.harness import ROOT, run
 
 GOLDEN = Path(__file__).parents[1] / "golden"
 
+
 EXAMPLES = {
     "circuit": ("samples/circuit.bp", ()),
     "named": ("samples/named.bp", ()),
@@ -22,6 +23,8 @@ EXAMPLES = {
     "sigmoid-expanded": ("samples/sigmoid.bp", ("--expand",)),
     "functions": ("samples/functions.bp", ()),
 }
+
+
 FORMATS = ("table", "json", "csv", "plain")
 
 
@@ -79,3 +82,19 @@ def test_the_sigmoid_gate_is_exact() -> None:
 def test_samples_exist() -> None:
     for path, _ in EXAMPLES.values():
         assert (ROOT / path).is_file()
+
+
+@pytest.mark.parametrize(("name", "args"), [
+    ("explain-circuit", ("(x+y)*z", "x=-2", "y=5", "z=-4")),
+    ("explain-named", ("-f", "samples/named.bp")),
+    ("explain-neuron", ("-f", "samples/neuron.bp")),
+    ("explain-fanout", ("b = a + a; c = b + b", "a=3")),
+])
+def test_steps_read_like_the_tutorials(name: str, args: tuple, request: pytest.FixtureRequest
+                                       ) -> None:
+    result = run("eval", *args, "--explain")
+    assert result.code == 0, result.err
+    golden = GOLDEN / f"{name}.txt"
+    if request.config.getoption("--regen-golden"):
+        golden.write_text(result.out, "utf-8")
+    assert result.out == golden.read_text("utf-8")

@@ -16,7 +16,7 @@ from backprop_cli.render import RenderOptions
 from backprop_cli.render.drawing import Picture, gates
 from backprop_cli.render.graph_dot import render as render_dot
 from backprop_cli.render.graph_mermaid import render as render_mermaid
-from tests.harness import run, run_process
+from tests.harness import NEURON, POINT, clean, run, run_process
 from tests.strategies import programs
 
 SAMPLES = ["samples/circuit.bp", "samples/named.bp", "samples/neuron.bp", "samples/sigmoid.bp",
@@ -170,3 +170,88 @@ def test_output_file_formats_from_extension(tmp_path) -> None:
         out = tmp_path / name
         assert run("graph", "(x+y)*z", "x=1", "y=3", "z=-3", "-o", str(out)).code == 0
         assert out.read_text().startswith(start), name
+
+
+HAS_DOT = shutil.which("dot") is not None
+
+
+@pytest.mark.parametrize("fmt, marker", [
+    ("tree", "value -12"), ("dot", "digraph"), ("mermaid", "flowchart"),
+])
+def test_graph_text_formats(fmt: str, marker: str) -> None:
+    result = clean(run("graph", NEURON, *POINT, "-F", fmt), 0)
+    assert marker in result.out
+
+
+@pytest.mark.skipif(not HAS_DOT, reason="Graphviz's dot is not installed")
+@pytest.mark.parametrize("suffix, magic", [(".svg", b"<svg"), (".png", b"\x89PNG"),
+                                           (".pdf", b"%PDF")])
+def test_graph_rendered_files(tmp_path: Path, suffix: str, magic: bytes) -> None:
+    target = tmp_path / f"g{suffix}"
+    clean(run("graph", NEURON, *POINT, "-o", str(target)), 0)
+    assert magic in target.read_bytes()[:400]
+
+
+@pytest.mark.parametrize("target", [
+    "/nonexistent/dir/x.svg", "/nonexistent/dir/x.png", "/nonexistent/dir/x.dot",
+    "/nonexistent/dir/x.mmd", "/nonexistent/dir/x.txt",
+])
+def test_graph_unwritable_output_is_exit_1(target: str) -> None:
+    if target.endswith((".svg", ".png")) and not HAS_DOT:
+        pytest.skip("Graphviz's dot is not installed")
+    clean(run("graph", NEURON, *POINT, "-o", target), 1, "cannot write", target)
+
+
+def test_graph_output_to_a_directory_is_exit_1(tmp_path: Path) -> None:
+    clean(run("graph", NEURON, *POINT, "-o", str(tmp_path)), 1, str(tmp_path))
+
+
+@pytest.mark.parametrize("options, says", [
+    (["-F", "png"], "-o FILE"),
+    (["-F", "pdf"], "-o FILE"),
+    (["-F", "jpeg"], "--format"),
+    (["--max-depth", "0"], "--max-depth"),
+    (["--max-depth", "-1"], "--max-depth"),
+    (["--max-depth", "1.5"], "--max-depth"),
+    (["--max-depth", "nan"], "--max-depth"),
+    (["-p", "0"], "--precision"),
+    (["-p", "18"], "--precision"),
+    (["--bogus"], "--bogus"),
+])
+def test_graph_bad_options_are_exit_2(options: list[str], says: str) -> None:
+    clean(run("graph", NEURON, *POINT, *options), 2, says)
+
+
+def test_graph_max_depth_cuts_the_tree() -> None:
+    out = clean(run("graph", NEURON, *POINT, "-F", "tree", "--max-depth", "1"), 0).out
+    assert "cut here" in out and "x   value" not in out
+    huge = clean(run("graph", NEURON, *POINT, "-F", "tree", "--max-depth", "10" * 15), 0).out
+    assert "x   value 1" in huge
+
+
+def test_graph_without_values_and_with_some_missing() -> None:
+    out = clean(run("graph", NEURON, "-F", "tree"), 0).out
+    assert "value" not in out and "x" in out
+    clean(run("graph", NEURON, "x=1", "y=3"), 2, "z")
+
+
+def test_graph_nonfinite_values() -> None:
+    clean(run("graph", "log(x)", "x=0", "-F", "mermaid"), 1, "log", "x = 0")
+    out = clean(run("graph", "log(x)", "x=0", "-F", "mermaid", "--allow-nonfinite"), 0).out
+    assert "-inf" in out
+
+
+def test_graph_blocks_and_expand() -> None:
+    program = "def f(a, b) = a*b + sigmoid(a)\nf(x, y) * 2"
+    folded = clean(run("graph", program, "x=1", "y=2", "-F", "tree"), 0).out
+    expanded = clean(run("graph", program, "x=1", "y=2", "-F", "tree", "--expand"), 0).out
+    assert "[f]" in folded and "exp" not in folded
+    assert "[f]" not in expanded and "exp" in expanded
+
+
+def test_graph_dash_output_means_stdout(tmp_path: Path) -> None:
+    """BUG (low): ``-o -`` writes a file literally named '-' instead of stdout."""
+    result = run_process("graph", "x*2", "x=1", "-F", "dot", "-o", "-", cwd=tmp_path)
+    assert result.returncode == 0
+    assert not (tmp_path / "-").exists(), "graph -o - created a file named '-'"
+    assert b"digraph" in result.stdout

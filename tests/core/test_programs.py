@@ -9,7 +9,6 @@ import pytest
 from hypothesis import assume, given, settings
 
 from backprop_cli import EvaluationError, InputError, evaluate, parse_program
-from backprop_cli.core.labels import all_labels
 from tests.harness import close, numeric_gradient
 from tests.strategies import points, programs
 
@@ -147,6 +146,7 @@ def test_gradient_error_names_the_gate() -> None:
 # where max/min/abs/relu of the generated programs can switch branch: keep away from them
 KINK_POINTS = (0.0, 0.25, 0.5, 1.5, 2.0)
 
+
 @settings(max_examples=150)
 @given(programs(), points)
 def test_random_programs_against_finite_differences(program: str, point: dict) -> None:
@@ -165,17 +165,6 @@ def test_random_programs_against_finite_differences(program: str, point: dict) -
     expanded = evaluate(program, point, expand=True)
     for name in point:
         assert close(expanded.gradient[name], result.gradient[name], rel=1e-9, abs_tol=1e-12)
-
-
-@settings(max_examples=100)
-@given(programs())
-def test_labels_print_parse_print(program: str) -> None:
-    graph = parse_program(program)
-    label = all_labels(graph)[graph.output]
-    assume("#" not in label)
-    # names in the label are named nodes; rebuild with every named node as an input
-    again = parse_program(label)
-    assert all_labels(again)[again.output] == label
 
 
 # -- scale: no recursion at depth or size --------------------------------------------------------

@@ -25,14 +25,11 @@ from tests.strategies import (
     EVAL_FORMATS,
     FAST,
     INPUT_NAMES,
-    PLAIN_DECIMAL,
     QUICK,
     binding_value,
-    binding_value_texts,
     bindings,
     options,
     soup,
-    values_documents,
     well_formed_programs,
 )
 
@@ -100,25 +97,3 @@ def test_well_formed_programs_parse_and_evaluate_or_fail_cleanly(
         assert set(inputs_of(program)) <= set(document["gradient"])
         for node in document["nodes"]:
             assert all(i < node["id"] for i in node["inputs"]), node
-
-
-@FAST
-@given(value=binding_value_texts)
-def test_binding_values_are_exactly_the_plain_decimals(value: str):
-    """Accepted iff a plain, finite decimal (ASCII whitespace around it is tolerated)."""
-    result = run("eval", "x", f"x={value}", "--value")
-    code, out, err = result.code, result.out, result.err
-    check_clean(result, allowed=frozenset({0, 2}))
-    literal = value.strip(" \t\n\r\f\v")
-    plain = PLAIN_DECIMAL.fullmatch(literal) is not None and math.isfinite(float(literal))
-    assert (code == 0) == plain, f"x={value!r}: exit {code}\n{err}"
-    if plain:
-        assert float(out) == float(literal)
-
-
-@QUICK
-@given(document=values_documents)
-def test_values_documents(document: object):
-    text = json.dumps(document)
-    check_clean(run("eval", "x + 1", "--values", "-", stdin=text.encode("utf-8")),
-                allowed=frozenset({0, 2}))

@@ -1,4 +1,4 @@
-"""Many points at once: batch rows equal scalar eval, streaming, sweeps, errors, plots."""
+"""Many points at once: batch rows equal scalar eval, streaming, sweeps, errors."""
 
 from __future__ import annotations
 
@@ -137,30 +137,6 @@ def test_read_csv_chunks() -> None:
     assert header == ["a", "b"]
     got = [(c.first_row, c.columns["a"].tolist(), c.rows) for c in chunks]
     assert got == [(1, [1.0, 3.0], 2), (3, [5.0], 1)]
-
-
-# -- plot ------------------------------------------------------------------------------------
-
-
-def test_plot_in_the_terminal() -> None:
-    result = run("plot", "sigmoid(x)", "--sweep", "x=-6:6:101")
-    assert result.code == 0, result.err
-    assert "┌" in result.out and "d/dx" in result.out
-
-
-@pytest.mark.parametrize("suffix", ["png", "svg"])
-def test_plot_to_a_file(tmp_path, suffix: str) -> None:
-    out = tmp_path / f"plot.{suffix}"
-    result = run("plot", "tanh(w*x)", "--sweep", "x=-3:3:51", "w=2", "-o", str(out))
-    assert result.code == 0, result.err
-    data = out.read_bytes()
-    assert data.startswith(b"\x89PNG") if suffix == "png" else b"<svg" in data[:2000]
-
-
-def test_plot_errors() -> None:
-    assert run("plot", "x*y", "--sweep", "z=0:1:5", "y=1").code == 2
-    assert run("plot", "x", "--sweep", "x=0:1:1").code == 2
-    assert run("plot", "log(x)", "--sweep", "x=-2:-1:5").code == 1
 
 
 @settings(max_examples=150)
