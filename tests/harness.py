@@ -34,6 +34,7 @@ from backprop_cli.core.graph import Graph
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "backprop_cli"
+GOLDEN = ROOT / "tests" / "golden"  # reviewed outputs, one file per behaviour
 
 # Programs many modules run: the first worked example, and two that are deep.
 NEURON = "(x+y)*z"
