@@ -282,3 +282,15 @@ csv_cell_text = st.one_of(
 csv_tables = st.integers(1, 4).flatmap(
     lambda width: st.lists(st.lists(csv_cell_text, min_size=width, max_size=width),
                            min_size=1, max_size=6))
+
+
+# -- names ------------------------------------------------------------------------------------
+# Legal names (SPEC §2: an ASCII letter or underscore, then letters, digits, underscores),
+# built from pieces so that near-collisions (x1 and x_1, x and x_, w00 and w_00) are common.
+NAME_PIECES = ["x", "w", "lr", "min", "a", "B", "_", "__", "0", "1", "12", "007"]
+legal_names = st.one_of(
+    st.lists(st.sampled_from(NAME_PIECES), min_size=1, max_size=4).map("".join),
+    st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,6}", fullmatch=True),
+).filter(lambda name: not name[0].isdigit())
+# The names of one program: a few, all different.
+name_sets = st.lists(legal_names, min_size=1, max_size=6, unique=True)

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
 import pytest
 from hypothesis import assume, given, settings
 
 from backprop_cli import EvaluationError, evaluate, parse_program
+from backprop_cli.core.ops import CONSTANTS, FUNCTIONS
 from backprop_cli.derivatives import choose_inputs, symbolic_gradient
-from backprop_cli.render.formula import to_program, to_text
+from backprop_cli.render.formula import _latex_name, latex_names, to_program, to_text
 from tests.harness import DEEP_PARENS, DEEP_SIN, binds, clean, eval_json, run, timed, value_of
-from tests.strategies import input_points, programs
+from tests.strategies import input_points, legal_names, name_sets, programs
 
 
 def derivative_texts(program: str) -> dict[str, str]:
@@ -232,3 +234,61 @@ def test_diff_program_of_a_deep_chain_evaluates() -> None:
     straight = clean(run("diff", program, "--program"), 0).out
     result = clean(run("eval", "-", "x=0.5", "--output", "d_x", "--value", stdin=straight), 0)
     assert math.isclose(float(result.out), gradient, rel_tol=1e-9)
+
+
+# -- LaTeX: distinct inputs stay distinct -------------------------------------------------
+def _latex_heads(out: str) -> list[str]:
+    """The input of each line: ``\\frac{\\partial f}{\\partial NAME} = ...``."""
+    return [re.match(r"\\frac\{\\partial .*?\}\{\\partial (.*?)\} = ", line).group(1)
+            for line in out.splitlines()]
+
+
+def test_latex_keeps_x1_and_x_1_apart() -> None:
+    out = clean(run("diff", "x1 + 2*x_1", "-F", "latex"), 0).out
+    heads = _latex_heads(out)
+    assert len(heads) == 2 and heads[0] != heads[1], out
+    assert heads[0] == "x_{1}"  # the house style of w0, x1 is kept
+    assert out.splitlines()[1].endswith("= 2")
+
+
+@pytest.mark.parametrize(("names", "expected"), [
+    (["w0", "x12", "lr", "x_min"], ["w_{0}", "x_{12}", r"\mathit{lr}", r"x_{\mathit{min}}"]),
+    (["x1", "x_1"], ["x_{1}", r"\mathit{x\_1}"]),
+    (["x", "x_"], ["x", r"\mathit{x\_}"]),
+    (["_", "_x", "__"], [r"\mathit{\_}", r"\mathit{\_x}", r"\mathit{\_\_}"]),
+])
+def test_latex_names(names: list[str], expected: list[str]) -> None:
+    assert [_latex_name(n) for n in names] == expected
+
+
+@settings(max_examples=500)
+@given(legal_names, legal_names)
+def test_latex_name_is_injective(a: str, b: str) -> None:
+    assume(a != b)
+    assert _latex_name(a) != _latex_name(b)
+
+
+@settings(max_examples=300)
+@given(name_sets)
+def test_latex_names_of_a_program_are_distinct_and_plain_where_they_can_be(
+        names: list[str]) -> None:
+    mapped = latex_names(names)
+    assert list(mapped) == names
+    assert len(set(mapped.values())) == len(names), mapped
+    for name in names:  # x_1 reads x_{1} unless the program also has an x1
+        alone = latex_names([name])[name]
+        clash = any(latex_names([other])[other] == alone for other in names if other != name)
+        assert mapped[name] == (_latex_name(name) if clash else alone), (name, mapped)
+
+
+_RESERVED = set(FUNCTIONS) | set(CONSTANTS) | {"def"}
+
+
+@settings(max_examples=40)
+@given(legal_names.filter(lambda n: n not in _RESERVED),
+       legal_names.filter(lambda n: n not in _RESERVED))
+def test_diff_latex_heads_two_inputs_apart(a: str, b: str) -> None:
+    assume(a != b)
+    out = clean(run("diff", f"{a} + 2*{b}", "-F", "latex"), 0).out
+    heads = _latex_heads(out)
+    assert len(heads) == 2 and heads[0] != heads[1], out

@@ -137,6 +137,7 @@ CASES: dict[str, tuple[str, ...]] = {
     "diff/sigmoid-w0-bare.plain": ("diff", "-f", "samples/sigmoid.bp", "--wrt", "w0", "--bare"),
     "diff/sigmoid-w0-bare.latex": ("diff", "-f", "samples/sigmoid.bp", "--wrt", "w0", "--bare",
                                    "-F", "latex"),
+    "diff/distinct-names.latex": ("diff", "x1 + 2*x_1 + 3*x + 4*x_ + w0*lr*x_min", "-F", "latex"),
     "diff/functions.plain": ("diff", "-f", "samples/functions.bp"),
     "diff/functions-program.plain": ("diff", "-f", "samples/functions.bp", "--program"),
     # graph: the text formats (SVG, PNG and PDF come from Graphviz, whose version varies)
