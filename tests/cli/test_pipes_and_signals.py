@@ -86,7 +86,7 @@ def test_installed_command_in_a_pipe_closed_early() -> None:
     program = " + ".join(f"x*{i}" for i in range(3000))
     producer = subprocess.Popen(
         [*backprop_command(), "eval", program, "x=1", "-F", "csv"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, env=process_env(),
     )
     assert producer.stdout is not None
     first = producer.stdout.readline()
@@ -99,7 +99,7 @@ def test_installed_command_in_a_pipe_closed_early() -> None:
 def test_batch_rows_in_a_pipe_closed_early() -> None:
     producer = subprocess.Popen(
         [*backprop_command(), "eval", "sin(x) * y", "y=2", "--sweep", "x=0:1:2000000"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, env=process_env(),
     )
     assert producer.stdout is not None
     first = producer.stdout.readline()
@@ -186,7 +186,7 @@ def test_ctrl_c_while_the_output_pipe_is_full() -> None:
 
     producer = subprocess.Popen(
         [*backprop_command(), "eval", "x * y", "y=2", "--sweep", "x=0:1:5000000"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, env=process_env(),
     )
     assert producer.stdout is not None
     producer.stdout.read(1000)  # it has started writing; from now on nobody reads

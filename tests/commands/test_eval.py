@@ -10,7 +10,7 @@ from fractions import Fraction
 
 import pytest
 
-from tests.harness import backprop_command, clean, eval_json, run
+from tests.harness import backprop_command, clean, eval_json, process_env, run
 
 EXAMPLE = ("(x+y)*z", "x=1", "y=3", "z=-3")
 
@@ -247,7 +247,8 @@ def test_exact_huge_integer_exponent_does_not_hang() -> None:
     x^2^60 computes 3**(2**60) in Fraction arithmetic and never ends."""
     command = [*backprop_command(), "eval", "x^2^60", "x=3", "--exact", "--value"]
     try:
-        result = subprocess.run(command, capture_output=True, timeout=8, check=False)
+        result = subprocess.run(command, capture_output=True, timeout=8, check=False,
+                                env=process_env())
     except subprocess.TimeoutExpired:  # subprocess.run has killed it
         pytest.fail("backprop eval 'x^2^60' x=3 --exact ran for over 8 s")
     assert result.returncode in (1, 2), result.stderr[:300]

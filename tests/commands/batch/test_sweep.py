@@ -17,6 +17,7 @@ from tests.harness import (
     clean,
     csv_rows,
     eval_json,
+    process_env,
     run,
     run_process,
     strict_json,
@@ -92,7 +93,7 @@ def _start_of(args: list[str], size: int = 4096, timeout: float = 20.0
     """The exit status (None: still running, then killed), the first ``size`` bytes of
     stdout and stderr of ``backprop ARGS``: a run that streams forever is cut short."""
     with subprocess.Popen([*backprop_command(), *args], stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE) as proc:
+                          stderr=subprocess.PIPE, env=process_env()) as proc:
         head = b""
         deadline = time.monotonic() + timeout
         while len(head) < size and time.monotonic() < deadline:
