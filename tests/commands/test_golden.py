@@ -80,15 +80,15 @@ def test_samples_exist() -> None:
 
 
 @pytest.mark.parametrize(("name", "args"), [
-    ("circuit", ("(x+y)*z", "x=-2", "y=5", "z=-4")),
-    ("named", ("-f", "samples/named.bp")),
-    ("neuron", ("-f", "samples/neuron.bp")),
-    ("fanout", ("b = a + a; c = b + b", "a=3")),
+    ("explain-circuit", ("(x+y)*z", "x=-2", "y=5", "z=-4")),
+    ("explain-named", ("-f", "samples/named.bp")),
+    ("explain-neuron", ("-f", "samples/neuron.bp")),
+    ("explain-fanout", ("b = a + a; c = b + b", "a=3")),
 ])
 def test_steps_read_like_the_tutorials(name: str, args: tuple, golden) -> None:
     result = run("eval", *args, "--explain")
     assert result.code == 0, result.err
-    golden(f"explain/{name}.txt", result.out)
+    golden(f"explain/{name.removeprefix('explain-')}.txt", result.out)
 
 
 # -- the other commands: one file per behaviour, named <command>/<sample>[-variant].<format>
