@@ -70,7 +70,7 @@ def test_errors_in_a_file_name_the_file(tmp_path: Path):
 
 
 # --------------------------------------------------------------------------------------
-# empty programs; bytes on stdin and in files
+# empty programs
 # --------------------------------------------------------------------------------------
 EMPTY_PROGRAMS = ["", " ", "\n\n", "\t\r\n", ";", ";;\n;", "# only a comment",
                   "# a\n# b\n", "  # a ; # b", "\n  ;  # c\n"]
