@@ -8,7 +8,8 @@ which is a topological order (an expression is made after its arguments).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from ..core.errors import InputError, Remedy
 from ..core.labels import format_operation
@@ -128,24 +129,78 @@ _LATEX_FUNCTIONS = {
 }
 
 
+def _latex_base(head: str) -> str:
+    return head if len(head) == 1 else r"\mathit{" + head + "}"
+
+
+def _latex_literal(name: str) -> str:
+    """The name as written, in italics: ``x_1`` -> ``\\mathit{x\\_1}``."""
+    return r"\mathit{" + name.replace("_", r"\_") + "}"
+
+
+def _digit_subscript(name: str) -> tuple[str, str] | None:
+    """``x_1`` -> ``("x", "1")``: a name whose subscript reading is also ``x1``'s."""
+    head, underscore, tail = name.partition("_")
+    if underscore and head and tail.isdigit() and not head[-1].isdigit():
+        return head, tail
+    return None
+
+
 def _latex_name(name: str) -> str:
-    """``w0`` -> ``w_{0}``, ``lr`` -> ``\\mathit{lr}``, ``x_min`` -> ``x_{\\mathit{min}}``."""
+    """One name in LaTeX, different for every two different names, whatever the others.
+
+    ``w0`` -> ``w_{0}``, ``lr`` -> ``\\mathit{lr}``, ``x_min`` -> ``x_{\\mathit{min}}``;
+    the names whose subscript reading another name already has, or that would read as
+    nothing, are written as they are: ``x_1`` (``x_{1}`` is ``x1``) -> ``\\mathit{x\\_1}``,
+    ``x_`` (``x`` is ``x``) -> ``\\mathit{x\\_}``, ``_``, ``_x`` -> ``\\mathit{\\_x}``.
+
+    Distinct because every result has one of three shapes, and each shape gives the name
+    back: a literal ``\\mathit{...}`` holds ``\\_`` and no ``_{``; a bare base (a letter,
+    or ``\\mathit{}`` of a name without ``_``) holds no ``_`` at all; a base with a
+    subscript holds ``_{``. A digit subscript comes from ``x1`` when the base does not end
+    in a digit and from ``x1_2`` when it does; an ``\\mathit`` subscript only from
+    ``head_tail``.
+    """
+    if name.startswith("_") or name.endswith("_") or _digit_subscript(name):
+        return _latex_literal(name)
     head, underscore, tail = name.partition("_")
     if not underscore:
         stem = head.rstrip("0123456789")
         digits = head[len(stem):]
         if stem and digits:
             head, tail = stem, digits
-    base = head if len(head) <= 1 else r"\mathit{" + head + "}"
+    base = _latex_base(head)
     if not tail:
         return base
     sub = tail if tail.isdigit() else r"\mathit{" + tail.replace("_", r"\_") + "}"
     return base + "_{" + sub + "}"
 
 
-def _latex_leaf(e: Expr) -> tuple[str, int]:
+def latex_names(names: Iterable[str]) -> dict[str, str]:
+    """The LaTeX of all of one program's names at once (its output's too), distinct.
+
+    As ``_latex_name``, but a name such as ``x_1`` keeps its subscript reading ``x_{1}``
+    when no other name of the set (``x1``) reads the same; names that clash fall back to
+    ``_latex_name``, which keeps them apart (``x1`` -> ``x_{1}``, ``x_1`` ->
+    ``\\mathit{x\\_1}``). Distinct: only a name with a digit subscript can differ from its
+    ``_latex_name``, and the one other name that reads the same is ``_latex_name``'s
+    reading of ``x1``; when both are in the set both fall back.
+    """
+    order = list(dict.fromkeys(names))
+    readings = {}
+    for name in order:
+        split = _digit_subscript(name)
+        readings[name] = (_latex_base(split[0]) + "_{" + split[1] + "}" if split
+                          else _latex_name(name))
+    counts = Counter(readings.values())
+    return {name: readings[name] if counts[readings[name]] == 1 else _latex_name(name)
+            for name in order}
+
+
+def _latex_leaf(e: Expr, names: Mapping[str, str] | None = None) -> tuple[str, int]:
     if e.op == "input":
-        return _latex_name(e.name or ""), ATOM
+        name = e.name or ""
+        return (names[name] if names and name in names else _latex_name(name)), ATOM
     value = e.value or 0.0
     text = format_number(value)
     if "e" in text:
@@ -179,6 +234,7 @@ def _latex_node(e: Expr, operands: list[tuple[str, int]]) -> tuple[str, int]:
     return rf"{name}\left({inner}\right)", ATOM
 
 
-def to_latex(root: Expr) -> str:
+def to_latex(root: Expr, names: Mapping[str, str] | None = None) -> str:
+    """One formula in LaTeX; ``names`` (from ``latex_names``) spells the inputs."""
     _check_size([root])
-    return _print([root], _latex_leaf, _latex_node)[0]
+    return _print([root], lambda e: _latex_leaf(e, names), _latex_node)[0]
