@@ -10,7 +10,7 @@ from ..core.errors import InputError
 from ..core.graph import Graph
 from ..core.names import short_name
 from ..diff import DiffReport, SymbolicGradient
-from .formula import to_latex, to_program, to_text, to_texts
+from .formula import latex_names, to_latex, to_program, to_text, to_texts
 from .registry import RenderOptions
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -49,15 +49,23 @@ def diff_plain(output: str, gradient: SymbolicGradient) -> str:
                    for name, text in zip(gradient.derivatives, texts))
 
 
-def diff_latex(output: str, gradient: SymbolicGradient) -> str:
-    from .formula import _latex_name
-
-    of = _latex_name(output) if _IDENTIFIER.match(output) else "f"
+def diff_latex(graph: Graph, gradient: SymbolicGradient) -> str:
+    """One ``\\frac{\\partial f}{\\partial x} = ...`` line per input; every name distinct."""
+    output = graph.output_name
+    inputs = list(graph.input_names())
+    named_output = bool(_IDENTIFIER.match(output))
+    names = latex_names([*inputs, output] if named_output else inputs)
+    of = names[output] if named_output else _unnamed_output(inputs)
     lines = []
     for name, expr in gradient.derivatives.items():
-        lines.append(rf"\frac{{\partial {of}}}{{\partial {_latex_name(name)}}} = "
-                     f"{to_latex(expr)}")
+        lines.append(rf"\frac{{\partial {of}}}{{\partial {names[name]}}} = "
+                     f"{to_latex(expr, names)}")
     return "\n".join(lines) + "\n"
+
+
+def _unnamed_output(inputs: list[str]) -> str:
+    """A letter for an output that has no name: f, unless an input is called so."""
+    return next((c for c in ("f", "g", "h", "F") if c not in inputs), r"\operatorname{output}")
 
 
 def diff_json(output: str, gradient: SymbolicGradient,
@@ -87,8 +95,9 @@ def render_latex(report: DiffReport, options: RenderOptions) -> str:
     if report.as_program:
         raise InputError("--program prints backprop's own language: use -F plain or -F json")
     if report.bare:
-        return to_latex(next(iter(report.gradient.derivatives.values()))) + "\n"
-    return diff_latex(report.graph.output_name, report.gradient)
+        names = latex_names(report.graph.input_names())
+        return to_latex(next(iter(report.gradient.derivatives.values())), names) + "\n"
+    return diff_latex(report.graph, report.gradient)
 
 
 def render_json(report: DiffReport, options: RenderOptions) -> str:

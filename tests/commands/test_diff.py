@@ -293,3 +293,16 @@ def test_diff_latex_heads_two_inputs_apart(a: str, b: str) -> None:
     out = clean(run("diff", f"{a} + 2*{b}", "-F", "latex"), 0).out
     heads = _latex_heads(out)
     assert len(heads) == 2 and heads[0] != heads[1], out
+
+
+def test_latex_of_an_unnamed_output_does_not_take_an_input_name() -> None:
+    assert run("diff", "f*2", "-F", "latex").out == "\\frac{\\partial g}{\\partial f} = 2\n"
+    assert run("diff", "x*2", "-F", "latex").out.startswith("\\frac{\\partial f}")
+
+
+def test_latex_keeps_a_subscript_where_no_other_name_reads_the_same() -> None:
+    alone = run("diff", "x_1*y", "-F", "latex").out
+    assert "\\partial x_{1}}" in alone and "= x_{1}" in alone
+    both = run("diff", "x1 + 2*x_1", "-F", "latex").out.splitlines()
+    assert len({line.split("=")[0] for line in both}) == 2
+    assert run("diff", "x_1^2", "--bare", "-F", "latex").out == "2 \\cdot x_{1}\n"
