@@ -34,10 +34,12 @@ class Expr:
         self.name = name
         self.id = ident
 
-    def __repr__(self) -> str:
-        from ..render.formula import to_text
-
-        return f"Expr({to_text(self)})"
+    def __repr__(self) -> str:  # flat: render.formula prints whole formulas
+        if self.op == "input":
+            return f"Expr({self.name})"
+        if self.op == "const":
+            return f"Expr({self.value!r})"
+        return f"Expr(#{self.id} = {self.op}({', '.join(f'#{a.id}' for a in self.args)}))"
 
     @property
     def is_const(self) -> bool:
