@@ -7,7 +7,7 @@ from typing import Any
 
 from ..check import CheckReport
 from ..core.names import short_name
-from ..core.numbers import json_number
+from ..core.numbers import json_number, shown
 from .registry import RenderOptions
 
 
@@ -32,7 +32,7 @@ def render_table(report: CheckReport, options: RenderOptions) -> Any:
     styles = {"ok": "green", "FAIL": "bold red", "kink": "yellow"}
     marks = {"ok": "✓ ok", "FAIL": "✗ FAIL", "kink": "~ kink"}
     for row in rows:
-        table.add_row(Text(row.name, style="cyan"), f"{row.analytic:.10g}", f"{row.numeric:.10g}",
+        table.add_row(Text(row.name, style="cyan"), shown(row.analytic, 10), shown(row.numeric, 10),
                       f"{row.abs_error:.2e}", f"{row.rel_error:.2e}",
                       Text(marks[row.status], style=styles[row.status]))
     return table

@@ -10,7 +10,7 @@ from typing import Any
 
 from ..core.errors import OutputError
 from ..core.names import short_name
-from ..core.numbers import format_number, json_number
+from ..core.numbers import format_number, json_number, shown
 from ..descend import DescentReport, Step
 from .registry import RenderOptions
 
@@ -71,7 +71,7 @@ class Recorder:
                 self._every *= 2
         if self._progress is not None and (state.step % 50 == 0):
             self._progress.update(self._task, completed=state.step,
-                                  output=f"{state.output:.6g}", norm=f"{state.grad_norm:.3g}")
+                                  output=shown(state.output, 6), norm=shown(state.grad_norm, 3))
 
     def __exit__(self, *exc: object) -> None:
         if self._progress is not None:
@@ -88,15 +88,15 @@ def render_table(report: DescentReport, options: RenderOptions) -> Any:
     from rich.text import Text
 
     verb = "maximised" if settings.maximize else "minimised"
-    title = Text(f"{short_name(output)} {verb}: {outcome.start_output:.6g} -> "
-                 f"{outcome.final_output:.6g}", style="bold yellow")
+    title = Text(f"{short_name(output)} {verb}: {shown(outcome.start_output, 6)} -> "
+                 f"{shown(outcome.final_output, 6)}", style="bold yellow")
     table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
     table.add_column("input", style="cyan")
     table.add_column("start", justify="right")
     table.add_column("final", justify="right", style="green")
     table.add_column("final grad", justify="right", style="red")
     for name, a, b, g in zip(outcome.names, outcome.start, outcome.final, outcome.final_grad):
-        table.add_row(name, f"{a:.8g}", f"{b:.8g}", f"{g:.3g}")
+        table.add_row(name, shown(a, 8), shown(b, 8), shown(g, 3))
     summary = Text(f"{outcome.steps:,} steps of {settings.optimizer} (lr {settings.lr:g}); "
                    f"stopped because {REASONS[outcome.reason]}", style="dim")
     return Group(table, summary)

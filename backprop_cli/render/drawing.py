@@ -13,8 +13,7 @@ from typing import NamedTuple
 from ..core.blocks import Block
 from ..core.graph import Graph
 from ..core.labels import all_labels
-from ..core.numbers import format_number
-from ..core.numbers import shown as number
+from ..core.numbers import format_number, shown
 from ..core.ops import CONST, INPUT
 
 
@@ -113,8 +112,8 @@ def node_caption(picture: Picture, node_id: int, precision: int) -> str:
     """``value / grad`` of a node, to the shown precision ('' when not evaluated)."""
     if picture.values is None or picture.grads is None:
         return ""
-    return (f"{number(picture.values[node_id], precision)} / "
-            f"{number(picture.grads[node_id], precision)}")
+    return (f"{shown(picture.values[node_id], precision)} / "
+            f"{shown(picture.grads[node_id], precision)}")
 
 
 def labels(picture: Picture) -> list[str]:

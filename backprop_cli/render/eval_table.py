@@ -8,7 +8,7 @@ from rich.text import Text
 
 from ..api import NodeRecord, Result
 from ..core.names import short_name
-from ..core.numbers import shown as number
+from ..core.numbers import shown
 from .registry import RenderOptions
 
 INPUT_STYLE = "cyan"
@@ -32,9 +32,9 @@ def render(result: Result, options: RenderOptions) -> Table:
     graph = result.graph
     records = result.nodes
     output = short_name(result.output)
-    shown = (str(result.exact[0][graph.output]) if result.exact is not None
-             else number(result.value, p))
-    title = Text(f"{output} = {shown}", style=OUTPUT_STYLE)
+    output_value = (str(result.exact[0][graph.output]) if result.exact is not None
+             else shown(result.value, p))
+    title = Text(f"{output} = {output_value}", style=OUTPUT_STYLE)
     table = Table(
         title=title,
         caption=Text(f"grad = d {output} / d node", style="dim"),
@@ -50,9 +50,9 @@ def render(result: Result, options: RenderOptions) -> Table:
     table.add_column("grad", justify="right", style=GRAD_STYLE, no_wrap=True)
     table.add_column("notes", style="dim")
     uses, kinks = notes(result)
-    shown = _rows_to_show(len(records), graph.output, options.max_rows)
+    rows_shown = _rows_to_show(len(records), graph.output, options.max_rows)
     previous = -1
-    for i in shown:
+    for i in rows_shown:
         if i != previous + 1:
             skipped = i - previous - 1
             table.add_row("", Text(f"… {skipped:,} nodes not shown (--max-rows)", style="dim"))
@@ -62,7 +62,7 @@ def render(result: Result, options: RenderOptions) -> Table:
         if result.exact is not None:
             shown_value, shown_grad = str(result.exact[0][i]), str(result.exact[1][i])
         else:
-            shown_value, shown_grad = number(r.value, p), number(r.grad, p)
+            shown_value, shown_grad = shown(r.value, p), shown(r.grad, p)
         table.add_row(
             str(r.id), node_text(r), op, ", ".join(map(str, r.inputs)),
             shown_value, shown_grad, _note(uses[i], kinks.get(i)), style=style,

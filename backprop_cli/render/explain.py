@@ -9,7 +9,7 @@ from typing import Any
 from ..core.graph import Graph
 from ..core.labels import all_labels
 from ..core.names import short_name
-from ..core.numbers import format_number
+from ..core.numbers import format_number, shown
 from ..explain import Contribution, contributions_by_target, short_label, steps
 from .registry import RenderOptions
 
@@ -125,7 +125,7 @@ def render(result: Any, options: RenderOptions) -> str:
         return render_text(result.graph, values, grads, result.xp, number=str)
     precision = options.precision
     return render_text(result.graph, values, grads, result.xp,
-                       number=lambda v: f"{v:.{precision}g}")
+                       number=lambda v: shown(v, precision))
 
 
 def render_json(result: Any, options: RenderOptions) -> str:

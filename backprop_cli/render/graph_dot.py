@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .drawing import Picture, gates, number
+from ..core.numbers import shown
+from .drawing import Picture, gates
 from .registry import RenderOptions
 
 VALUE_COLOR = "#1a7f37"
@@ -26,8 +27,8 @@ _SHAPES = {
 def wire_label(picture: Picture, node_id: int, precision: int) -> str | None:
     if picture.values is None or picture.grads is None:
         return None
-    value = number(picture.values[node_id], precision)
-    grad = number(picture.grads[node_id], precision)
+    value = shown(picture.values[node_id], precision)
+    grad = shown(picture.grads[node_id], precision)
     # An HTML-like label: numbers only, so nothing to escape.
     return (f'<<font color="{VALUE_COLOR}">{value}</font><br/>'
             f'<font color="{GRAD_COLOR}">{grad}</font>>')

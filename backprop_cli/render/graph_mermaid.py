@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from ..core.names import short_name
-from .drawing import Picture, gates, number
+from ..core.numbers import shown
+from .drawing import Picture, gates
 from .registry import RenderOptions
 
 _OPEN_CLOSE = {"input": ('["', '"]'), "const": ('["', '"]'), "gate": ('(("', '"))'),
@@ -24,8 +25,8 @@ def render(picture: Picture, options: RenderOptions) -> str:
     def wire(source: int, target: str) -> str:
         if picture.values is None or picture.grads is None:
             return f"  n{source} --> {target}"
-        value = number(picture.values[source], options.precision)
-        grad = number(picture.grads[source], options.precision)
+        value = shown(picture.values[source], options.precision)
+        grad = shown(picture.grads[source], options.precision)
         return f'  n{source} -->|"{_text(value)} / {_text(grad)}"| {target}'
 
     for gate in gates(graph):

@@ -11,8 +11,9 @@ from rich.text import Text
 from rich.tree import Tree
 
 from ..core.labels import all_labels
+from ..core.numbers import shown
 from ..core.ops import INPUT
-from .drawing import Picture, number
+from .drawing import Picture
 from .eval_table import GRAD_STYLE, INPUT_STYLE, OUTPUT_STYLE, VALUE_STYLE
 from .registry import RenderOptions
 
@@ -32,9 +33,9 @@ def _line(picture: Picture, node_id: int, label: str, precision: int, seen: bool
         text.append(f"  [{op}]", style="dim")
     if picture.values is not None and picture.grads is not None:
         text.append("   value ", style="dim")
-        text.append(number(picture.values[node_id], precision), style=VALUE_STYLE)
+        text.append(shown(picture.values[node_id], precision), style=VALUE_STYLE)
         text.append("  grad ", style="dim")
-        text.append(number(picture.grads[node_id], precision), style=GRAD_STYLE)
+        text.append(shown(picture.grads[node_id], precision), style=GRAD_STYLE)
     if seen:
         text.append(f"  (#{node_id}, shown above)", style="dim italic")
     return text

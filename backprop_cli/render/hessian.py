@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from ..core.names import short_name
-from ..core.numbers import json_number
+from ..core.numbers import json_number, shown
 from ..hessian import HessianReport
 from .registry import RenderOptions
 
@@ -18,7 +18,6 @@ def render_table(report: HessianReport, options: RenderOptions) -> Any:
     from rich.table import Table
     from rich.text import Text
 
-    from .drawing import number
 
     title = Text(f"Hessian of {short_name(output)}", style="bold")
     table = Table(title=title, title_justify="left",
@@ -28,7 +27,7 @@ def render_table(report: HessianReport, options: RenderOptions) -> Any:
     for name in names:
         table.add_column(Text(name, style="bold cyan"), justify="right")
     for name, row in zip(names, matrix):
-        table.add_row(Text(name), *[number(v, precision) for v in row])
+        table.add_row(Text(name), *[shown(v, precision) for v in row])
     return table
 
 
