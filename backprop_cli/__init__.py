@@ -13,6 +13,7 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "evaluate": "api",
+    "evaluate_at": "api",
     "parse_program": "api",
     "bind_inputs": "api",
     "Result": "api",

@@ -267,3 +267,46 @@ def test_exact_domain_errors() -> None:
     clean(run("eval", "x/y", "x=1", "y=0", "--exact"), 1, "division by zero")
     clean(run("eval", "x^-2", "x=0", "--exact"), 1, "zero")
     assert clean(run("eval", "x/3", "x=0.1", "--exact", "--value"), 0).out == "1/30\n"
+
+
+def test_the_python_api_takes_every_option_of_eval() -> None:
+    import json
+    from fractions import Fraction
+
+    from backprop_cli import evaluate, evaluate_at, parse_program
+
+    assert evaluate("x/3", {"x": 1}, exact=True).exact[1][0] == Fraction(1, 3)
+    assert evaluate("max(x, y)", {"x": 2, "y": 2}, ties="split").gradient == {"x": 0.5, "y": 0.5}
+    assert evaluate("max(x, y)", {"x": 2, "y": 2}, ties="all").gradient == {"x": 1.0, "y": 1.0}
+    assert evaluate("max(x, y)", {"x": 2, "y": 2}).gradient == {"x": 1.0, "y": 0.0}
+    assert evaluate("log(x)", {"x": 0}, allow_nonfinite=True).value == float("-inf")
+    graph = parse_program("q = x + y; f = q * z")
+    for z in (-4.0, 2.5):
+        api = evaluate_at(graph, {"x": -2, "y": 5, "z": z}, ties="split")
+        cli = json.loads(run("eval", "q = x + y; f = q * z", "x=-2", "y=5", f"z={z}",
+                             "--ties", "split", "-F", "json").out)
+        assert api.gradient == cli["gradient"] and api.value == cli["value"]
+
+
+def test_the_python_api_words_hints_as_arguments_and_the_cli_as_options() -> None:
+    import pytest
+
+    from backprop_cli import EvaluationError, evaluate
+
+    with pytest.raises(EvaluationError) as caught:
+        evaluate("log(x)", {"x": 0})
+    assert "hint: pass allow_nonfinite=True" in str(caught.value)
+    assert "hint: use --allow-nonfinite" in run("eval", "log(x)", "x=0").err
+    # a command without the option does not suggest it
+    assert "allow-nonfinite" not in run("hessian", "log(x)", "x=0").err
+    assert "hint: try a smaller learning rate, such as --lr 0.15" in run(
+        "descend", "x^2", "x=1", "--lr", "1.5", "--steps", "2000").err
+
+
+def test_an_unknown_tie_rule_from_python_is_an_input_error() -> None:
+    import pytest
+
+    from backprop_cli import InputError, evaluate
+
+    with pytest.raises(InputError, match="unknown tie rule"):
+        evaluate("max(x, 1)", {"x": 1}, ties="last")
