@@ -109,7 +109,11 @@ def all_labels(graph: Graph) -> list[str]:
             (a,) = node.args
             text = symbol + (shown[a] if ranks[a] >= need_left else f"({shown[a]})")
         else:
-            text = f"{symbol}({', '.join([shown[a] for a in node.args])})"
+            args = node.args
+            if len(args) == 1:
+                text = f"{symbol}({shown[args[0]]})"
+            else:
+                text = f"{symbol}({', '.join([shown[a] for a in args])})"
         label(text)
         name = node.name
         if name is not None:
