@@ -5,8 +5,9 @@ The document is written as it is made, a few thousand nodes at a time, one node 
 
 Every line is the text ``json.JSONEncoder(ensure_ascii=False)`` gives the node's object
 (``node_object``), byte for byte, but made a chunk at a time: numbers by
-``core.numbers.number_texts`` (orjson, then Python's spelling), the inputs by orjson, the
-label by the encoder's own string escaping, the rest from the op (``_heads``).
+``core.numbers.numbers_json`` (orjson, then Python's spelling) and the inputs by orjson
+(for chunks of ``ORJSON_FROM`` nodes or more), the label by the encoder's own string
+escaping, the rest from the op (``_op_texts``).
 """
 
 from __future__ import annotations
@@ -16,8 +17,6 @@ from collections.abc import Iterator, Sequence
 from json.encoder import encode_basestring
 from operator import attrgetter
 
-import orjson
-
 from ..api import NodeRecord, Result, op_name
 from ..core.numbers import json_number, numbers_json
 from . import RenderOptions
@@ -25,6 +24,9 @@ from . import RenderOptions
 _dumps = json.JSONEncoder(allow_nan=False, ensure_ascii=False).encode
 
 CHUNK = 4096  # nodes per piece of output
+# From this many nodes in a chunk, orjson writes its numbers and inputs; below, the encoder
+# does, one by one, and importing orjson (1.5 ms, with dataclasses) is not worth it.
+ORJSON_FROM = 200
 
 
 def header(result: Result) -> dict:
@@ -124,14 +126,18 @@ def _op_texts(op: object) -> tuple[str, str]:
 
 def _inputs_texts(chunk: Sequence) -> list[str]:
     """``0, 1`` for each node of the chunk: its inputs as the encoder writes a list."""
+    if len(chunk) < ORJSON_FROM:
+        return [", ".join(map(str, node.args)) for node in chunk]
+    import orjson
+
     text = orjson.dumps([node.args for node in chunk]).decode()  # [[0,1],[],[2]]
     return text[2:-2].replace(",", ", ").split("], [")
 
 
 def _numbers_texts(values: Sequence[float], grads: Sequence[float]) -> list[str]:
     """``1.0, "grad": -3.0`` for each node: its value and grad as the encoder writes them."""
-    data = numbers_json(list(zip(values, grads)))  # [[1.0,-3.0],[4.0,2.5e-05]]
-    if data is None:  # a number that is not finite, or not a float
+    data = numbers_json(list(zip(values, grads))) if len(values) >= ORJSON_FROM else None
+    if data is None:  # few nodes; or a number that is not finite, or not a float
         return [f'{_dumps(json_number(v))}, "grad": {_dumps(json_number(g))}'
                 for v, g in zip(values, grads)]
     text = data[2:-2].replace(b"],[", b"\n").replace(b",", b', "grad": ')
