@@ -36,8 +36,9 @@ def json_number(value: float) -> float | str:
 # orjson writes the same shortest digits as ``repr`` but spells two kinds of number
 # otherwise: a one-digit negative exponent (``1e-7``, Python ``1e-07``) and the numbers from
 # 1e-5 up to 1e-4, written out (``0.00001234``, Python ``1.234e-05``).
-_ONE_DIGIT_EXPONENT = re.compile(rb"e-([1-9])(?=[,\]])")
-_WRITTEN_OUT = re.compile(rb"0\.0000[1-9][0-9]*")  # found by its literal start
+# (Compiled at the first use, not at start-up.)
+_ONE_DIGIT_EXPONENT = rb"e-([1-9])(?=[,\]])"
+_WRITTEN_OUT = rb"0\.0000[1-9][0-9]*"  # found by its literal start
 _CHECKS = (0.0, -0.0, 1.0, -12.0, 0.1, 1 / 3, 1e-4, 1e-5, 1.234e-05, -9.5e-05, 10.00001,
            1e-7, -2.5e-10, 5e-324, 2.2250738585072014e-308, 1e15, 123456789012345.6, 1e16,
            1.5e16, 9007199254740993.0, 1e22, -1e100, 1.7976931348623157e308, 7, -12)
@@ -70,7 +71,7 @@ def numbers_json(numbers: Sequence[object]) -> bytes | None:
 
 
 def _respell(data: bytes) -> bytes:
-    data = _ONE_DIGIT_EXPONENT.sub(rb"e-0\1", data)
+    data = re.sub(_ONE_DIGIT_EXPONENT, rb"e-0\1", data)
     if b"0.0000" not in data:
         return data
 
@@ -82,4 +83,4 @@ def _respell(data: bytes) -> bytes:
             return match[0]
         return repr(float(match[0])).encode()
 
-    return _WRITTEN_OUT.sub(respell, data)
+    return re.sub(_WRITTEN_OUT, respell, data)
