@@ -231,6 +231,13 @@ class Result:
             self._records = node_records(self.evaluation)
         return self._records
 
+    def labels(self) -> list[str]:
+        """Every node's label, without making the records if they are not made yet."""
+        if self._records is not None:
+            return [record.label for record in self._records]
+        with paused_gc():
+            return all_labels(self.graph)
+
 
 def op_name(op: object) -> str:
     return "def" if isinstance(op, Block) else op.name  # type: ignore[attr-defined]

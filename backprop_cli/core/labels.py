@@ -49,29 +49,85 @@ def format_operation(op: object, operands: list[tuple[str, int]],
     return f"{op.name}({', '.join(text for text, _ in operands)})", ATOM  # type: ignore[attr-defined]
 
 
+def _layout(op: object) -> tuple[int, str, int, int, int]:
+    """How ``all_labels`` prints an op: (form, symbol or name, the precedence its left and
+    right operands need to go without parentheses, its own precedence)."""
+    form = op.form  # type: ignore[attr-defined]
+    precedence = op.precedence  # type: ignore[attr-defined]
+    if form == LEAF:
+        return _LEAF, "", 0, 0, ATOM
+    if form == INFIX:
+        symbol = op.symbol  # type: ignore[attr-defined]
+        if op.right_assoc:  # type: ignore[attr-defined]
+            need_left, need_right = precedence + 1, UNARY
+        else:
+            need_left, need_right = precedence, precedence + 1
+        return _INFIX, "^" if symbol == "^" else f" {symbol} ", need_left, need_right, precedence
+    if form == PREFIX:
+        return _PREFIX, op.symbol, UNARY + 1, 0, precedence  # type: ignore[attr-defined]
+    return _CALL, op.name, 0, 0, ATOM  # type: ignore[attr-defined]
+
+
+_LEAF, _INFIX, _PREFIX, _CALL = range(4)
+
+
 def all_labels(graph: Graph) -> list[str]:
-    """The label of every node, in one pass."""
+    """The label of every node, in one pass (what ``format_operation`` prints, node by node).
+
+    ``shown[i]`` is how node ``i`` appears in the labels of the nodes that use it (its
+    name, its label, or ``#i`` when the label is too long), and ``ranks[i]`` the
+    precedence of that text, so each node costs a few list look-ups.
+    """
     labels: list[str] = []
-    precedences: list[int] = []
-    nodes = graph.nodes
-    for node in nodes:
+    shown: list[str] = []
+    ranks: list[int] = []
+    label, show, rank = labels.append, shown.append, ranks.append
+    layouts: dict[int, tuple[tuple[int, str, int, int, int], object]] = {}
+    numbers: dict[float, str] = {}
+    for i, node in enumerate(graph.nodes):
         op = node.op
-        if op.form == LEAF:
-            labels.append(_leaf_text(node))
-            precedences.append(ATOM)
-            continue
-        operands = []
-        for a in node.args:
-            arg = nodes[a]
-            if arg.name is not None:
-                operands.append((arg.name, ATOM))
-            elif len(labels[a]) > INLINE_LIMIT:
-                operands.append((f"#{a}", ATOM))
+        known = layouts.get(id(op))
+        if known is None:  # the op is kept in the entry, so its id stays its own
+            known = layouts[id(op)] = (_layout(op), op)
+        form, symbol, need_left, need_right, precedence = known[0]
+        if form == _INFIX:
+            a, b = node.args
+            left, right = shown[a], shown[b]
+            if ranks[a] < need_left:
+                left = f"({left})"
+            if ranks[b] < need_right:
+                right = f"({right})"
+            text = left + symbol + right
+        elif form == _LEAF:
+            name = node.name
+            if name is not None:
+                text = name
+            else:  # a number: many constants are the same one (but 0 is not -0)
+                value = node.value
+                if value:  # not 0 or -0, which print apart, nor an unset value
+                    text = numbers.get(value) or numbers.setdefault(value, _leaf_text(node))
+                else:
+                    text = _leaf_text(node)
+        elif form == _PREFIX:
+            (a,) = node.args
+            text = symbol + (shown[a] if ranks[a] >= need_left else f"({shown[a]})")
+        else:
+            args = node.args
+            if len(args) == 1:
+                text = f"{symbol}({shown[args[0]]})"
             else:
-                operands.append((labels[a], precedences[a]))
-        text, prec = format_operation(op, operands)
-        labels.append(text)
-        precedences.append(prec)
+                text = f"{symbol}({', '.join([shown[a] for a in args])})"
+        label(text)
+        name = node.name
+        if name is not None:
+            show(name)
+            rank(ATOM)
+        elif len(text) > INLINE_LIMIT:
+            show(f"#{i}")
+            rank(ATOM)
+        else:
+            show(text)
+            rank(precedence)
     return labels
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 
 # A binding's value: a plain decimal literal with an optional sign (ASCII digits only).
 DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\Z", re.ASCII)
@@ -48,3 +49,56 @@ def csv_number(value: float) -> str:
         sign = "-" if mantissa[0] == "-" else ""
         return f"{sign}0.0000{mantissa.lstrip('-').replace('.', '')}"
     return f"{mantissa}e{power}"
+
+
+# orjson writes the same shortest digits as ``repr`` but spells two kinds of number
+# otherwise: a one-digit negative exponent (``1e-7``, Python ``1e-07``) and the numbers from
+# 1e-5 up to 1e-4, written out (``0.00001234``, Python ``1.234e-05``).
+# (Compiled at the first use, not at start-up.)
+_ONE_DIGIT_EXPONENT = rb"e-([1-9])(?=[,\]])"
+_WRITTEN_OUT = rb"0\.0000[1-9][0-9]*"  # found by its literal start
+_CHECKS = (0.0, -0.0, 1.0, -12.0, 0.1, 1 / 3, 1e-4, 1e-5, 1.234e-05, -9.5e-05, 10.00001,
+           1e-7, -2.5e-10, 5e-324, 2.2250738585072014e-308, 1e15, 123456789012345.6, 1e16,
+           1.5e16, 9007199254740993.0, 1e22, -1e100, 1.7976931348623157e308, 7, -12)
+_orjson_spells: bool | None = None
+
+
+def numbers_json(numbers: Sequence[object]) -> bytes | None:
+    """Compact JSON of a list of numbers or of lists of numbers, spelled as ``repr`` does.
+
+    Each number is the text ``json.dumps`` gives it, ``[[1.0,1e-05],[2,-0.5]]``, made by
+    orjson (about 20 times faster than ``repr`` for a float of 17 digits). ``None`` where a
+    number is not finite (JSON has no text for it), where orjson cannot write an item, and
+    if the installed orjson spells numbers in a way this module does not know.
+    """
+    global _orjson_spells
+    import orjson
+
+    if _orjson_spells is None:
+        _orjson_spells = (_respell(orjson.dumps(_CHECKS))
+                          == f"[{','.join(map(repr, _CHECKS))}]".encode())
+    if not _orjson_spells:
+        return None
+    try:
+        data = orjson.dumps(numbers)
+    except TypeError:  # orjson.JSONEncodeError: an integer beyond 64 bits, not a number
+        return None
+    if b"null" in data:  # orjson writes nan and the infinities as null
+        return None
+    return _respell(data)
+
+
+def _respell(data: bytes) -> bytes:
+    data = re.sub(_ONE_DIGIT_EXPONENT, rb"e-0\1", data)
+    if b"0.0000" not in data:
+        return data
+
+    def respell(match: re.Match[bytes]) -> bytes:
+        start = match.start()
+        if data[start - 1] == 45:  # "-": the sign stays
+            start -= 1
+        if data[start - 1] not in b",[":  # inside a number, as in 10.00001
+            return match[0]
+        return repr(float(match[0])).encode()
+
+    return re.sub(_WRITTEN_OUT, respell, data)
