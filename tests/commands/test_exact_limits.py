@@ -205,3 +205,15 @@ def test_the_bound_is_every_rational_numerator_and_denominator() -> None:
     big = exact_math.lift(10**9) ** 6000
     assert len(str(big)) == 54_001
     assert repr(exact_math.lift(Fraction(1, 3))) == "Fraction(1, 3)"
+
+
+def test_exact_errors_point_at_their_gate() -> None:
+    """Errors exact arithmetic raises inside a gate carry its label and a caret (division
+    by zero had neither); inside a def, the call is the gate."""
+    result = clean(run("eval", "y = x - x; 1/y", "x=1", "--exact"), 1,
+                   "error: 1 / y: division by zero")
+    check_points_at(result.err, 1, 12)
+    program = "def f(a) = a*a*a\nf(f(f(x)))"
+    result = clean(run("eval", program, "x=10", "--exact", "--max-digits", "20"), 2,
+                   "error: f(f(f(x))): too large for exact arithmetic (28 digits")
+    check_points_at(result.err, 2, 1)
