@@ -123,6 +123,7 @@ def evaluate(
     allow_nonfinite: bool = False,
     ties: str = "first",
     exact: bool = False,
+    max_digits: int | None = None,
 ) -> Result:
     """Parse, bind and evaluate a program: its value, input gradients and every node.
 
@@ -131,7 +132,7 @@ def evaluate(
     graph = parse_program(program, output=output, expand=expand,
                           allow_nonfinite=allow_nonfinite)
     return evaluate_at(graph, values or {}, ties=ties, exact=exact,
-                       allow_nonfinite=allow_nonfinite)
+                       allow_nonfinite=allow_nonfinite, max_digits=max_digits)
 
 
 def evaluate_at(
@@ -141,32 +142,42 @@ def evaluate_at(
     ties: str = "first",
     exact: bool = False,
     allow_nonfinite: bool = False,
+    max_digits: int | None = None,
 ) -> Result:
     """Evaluate a parsed program at one point: what ``backprop eval`` runs.
 
     ``ties`` routes the gradient of max and min between tied arguments: ``first`` (all
     to the first), ``split`` (shared evenly) or ``all`` (each gets all of it).
     ``exact`` computes in rationals (``Result.exact`` holds them; the floats are their
-    nearest doubles) and refuses ops that have no rational value. ``allow_nonfinite``
+    nearest doubles) and refuses ops that have no rational value. ``max_digits`` bounds
+    the size of every rational it makes, numerator and denominator (default 100,000
+    digits): a result over it is a LimitError naming the gate. ``allow_nonfinite``
     lets inf and nan through instead of raising an EvaluationError.
     """
     from .numerics import ties as tie_rules
 
     if ties not in tie_rules.RULES:
         raise InputError(f"unknown tie rule {ties!r}: use one of {', '.join(tie_rules.RULES)}")
+    if max_digits is not None:
+        if not exact:
+            raise InputError("max_digits bounds exact arithmetic: pass exact=True too")
+        if isinstance(max_digits, bool) or not isinstance(max_digits, int) or max_digits < 1:
+            raise InputError(f"max_digits must be a positive integer, not {max_digits!r}")
     bound = bind_inputs(graph, values)
     if not allow_nonfinite:
         for name, value in values.items():
             if not math.isfinite(float(value)):
                 raise InputError(f"the value of {name} is not a finite number")
     if exact:
-        return _evaluate_exact(graph, bound, ties)
+        return _evaluate_exact(graph, bound, ties, max_digits)
     xp = tie_rules.namespace(scalar_math, ties)
     return Result(evaluate_graph(graph, bound, allow_nonfinite=allow_nonfinite, xp=xp), xp=xp)
 
 
-def _evaluate_exact(graph: Graph, bound: Mapping[int, float], ties: str) -> Result:
-    """Rational values and gradients, and the doubles nearest them."""
+def _evaluate_exact(graph: Graph, bound: Mapping[int, float], ties: str,
+                    max_digits: int | None = None) -> Result:
+    """Rational values and gradients, and the doubles nearest them; no rational made on
+    the way has more than ``max_digits`` digits (``exact_math.bounded``)."""
     from .numerics import exact_math
     from .numerics import ties as tie_rules
 
@@ -175,7 +186,8 @@ def _evaluate_exact(graph: Graph, bound: Mapping[int, float], ties: str) -> Resu
     leaves = {i: exact_math.lift(v) for i, v in bound.items()}
     leaves.update({i: exact_math.lift(node.value) for i, node in enumerate(graph.nodes)
                    if node.op.name == "const"})
-    rational = evaluate_graph(graph, leaves, allow_nonfinite=True, xp=xp)
+    with exact_math.bounded(max_digits or exact_math.DEFAULT_MAX_DIGITS):
+        rational = evaluate_graph(graph, leaves, allow_nonfinite=True, xp=xp)
     values = [exact_math.lift(v) for v in rational.values]
     grads = [exact_math.lift(g) for g in rational.grads]
     floats = Evaluation(graph, [exact_math.to_float(v) for v in values],

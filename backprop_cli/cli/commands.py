@@ -64,11 +64,15 @@ Examples:
 @click.option("--exact", "exact_mode", is_flag=True,
               help="Rational arithmetic (+ - * /, integer powers, abs, relu, max, min): "
                    "d/dx (x/3) is 1/3.")
+@click.option("--max-digits", default=None, type=click.IntRange(1), metavar="N",
+              help="With --exact, refuse a number of more than N digits (numerator or "
+                   "denominator)  [default: 100,000].")
 @click.pass_context
 def eval_command(ctx: click.Context, fmt: str | None, at: str | None, sweeps: tuple[str, ...],
                  chunk_rows: int, only_value: bool, only_grad: str | None,
                  allow_nonfinite: bool, precision: int, max_rows: int, explain: bool,
-                 tie_rule: str, exact_mode: bool, **program: Any) -> None:
+                 tie_rule: str, exact_mode: bool, max_digits: int | None,
+                 **program: Any) -> None:
     """Evaluate PROGRAM at a point: every node's value and gradient.
 
     PROGRAM is a formula or a program of statements separated by ';' or newlines
@@ -79,6 +83,8 @@ def eval_command(ctx: click.Context, fmt: str | None, at: str | None, sweeps: tu
 
     if only_value and only_grad:
         raise click.UsageError("--value and --grad cannot be used together", ctx=ctx)
+    if max_digits is not None and not exact_mode:
+        raise click.UsageError("--max-digits bounds --exact: give --exact too", ctx=ctx)
     if at is not None or sweeps:
         if only_value or only_grad:
             raise click.UsageError("--value and --grad are for one point, not --at or --sweep",
@@ -97,7 +103,7 @@ def eval_command(ctx: click.Context, fmt: str | None, at: str | None, sweeps: tu
         raise click.UsageError("--format jsonl is for --at or --sweep", ctx=ctx)
     graph, values, _ = load_program(ctx, ProgramSpec(**program))
     result = evaluate_at(graph, values, ties=tie_rule, exact=exact_mode,
-                         allow_nonfinite=allow_nonfinite)
+                         allow_nonfinite=allow_nonfinite, max_digits=max_digits)
     if explain:
         show(render("explain", "json" if fmt == "json" else "text", result,
                     precision=precision))

@@ -99,6 +99,7 @@ CLI_ADVICE = {
     "max_nodes": "raise the limit with --max-nodes",
     "max_bytes": "raise the limit with --max-bytes",
     "exact": "drop --exact to evaluate it in floating point",
+    "max_digits": "raise the limit with --max-digits",
     "lr": "try a smaller learning rate, such as --lr {value}",
     "program": "use --program: it names each shared subexpression once",
 }

@@ -13,7 +13,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import scalar_math
-from .errors import EvaluationError, Remedy
+from .errors import BackpropError, EvaluationError, Remedy
 from .graph import Graph
 from .numbers import format_number
 from .ops import CONST
@@ -46,15 +46,19 @@ def forward(graph: Graph, leaves: Mapping[int, Any],
     give constants in another number type (exact rationals) too."""
     nodes = graph.nodes
     values: list[Any] = [0.0] * len(nodes)
-    for i, (op, args, _start, _end, _name, constant) in enumerate(nodes):
-        if op.is_leaf:
-            values[i] = leaves.get(i, constant) if op is CONST else leaves[i]
-        elif len(args) == 1:
-            values[i] = op.forward(xp, values[args[0]])
-        elif len(args) == 2:
-            values[i] = op.forward(xp, values[args[0]], values[args[1]])
-        else:
-            values[i] = op.forward(xp, *[values[a] for a in args])
+    i = 0
+    try:
+        for i, (op, args, _start, _end, _name, constant) in enumerate(nodes):
+            if op.is_leaf:
+                values[i] = leaves.get(i, constant) if op is CONST else leaves[i]
+            elif len(args) == 1:
+                values[i] = op.forward(xp, values[args[0]])
+            elif len(args) == 2:
+                values[i] = op.forward(xp, values[args[0]], values[args[1]])
+            else:
+                values[i] = op.forward(xp, *[values[a] for a in args])
+    except BackpropError as error:
+        raise _at_node(error, graph, i, "") from None
     return values
 
 
@@ -67,31 +71,48 @@ def backward(graph: Graph, values: Sequence[Any],
     grads[graph.output] = xp.ONE  # an exact 1 for rational arithmetic
     batched = xp.batched  # arrays of points: no zero test on a whole array
     accumulate = partial(_accumulate_masked, xp) if xp.masks_zero_gradients else _accumulate
-    for i in range(graph.output, -1, -1):
-        g = grads[i]
-        if (g.__class__ is float or not batched) and g == 0.0:
-            continue
-        op, args = nodes[i][0], nodes[i][1]
-        if not args:
-            continue
-        if len(args) == 1 and op.per_argument:
-            a = args[0]
-            if needs[a]:
-                grads[a] = accumulate(grads[a], g, op.partials[0](xp, values[i], values[a]))
-        elif len(args) == 2 and op.per_argument:
-            a, b = args
-            va, vb = values[a], values[b]
-            if needs[a]:
-                grads[a] = accumulate(grads[a], g, op.partials[0](xp, values[i], va, vb))
-            if needs[b]:
-                grads[b] = accumulate(grads[b], g, op.partials[1](xp, values[i], va, vb))
-        else:
-            wanted = tuple(needs[a] for a in args)
-            local = op.local_gradients(xp, values[i], tuple(values[a] for a in args), wanted)
-            for a, d in zip(args, local):
-                if d is not None:
-                    grads[a] = accumulate(grads[a], g, d)
+    i = graph.output
+    try:
+        for i in range(graph.output, -1, -1):
+            g = grads[i]
+            if (g.__class__ is float or not batched) and g == 0.0:
+                continue
+            op, args = nodes[i][0], nodes[i][1]
+            if not args:
+                continue
+            if len(args) == 1 and op.per_argument:
+                a = args[0]
+                if needs[a]:
+                    grads[a] = accumulate(grads[a], g, op.partials[0](xp, values[i], values[a]))
+            elif len(args) == 2 and op.per_argument:
+                a, b = args
+                va, vb = values[a], values[b]
+                if needs[a]:
+                    grads[a] = accumulate(grads[a], g, op.partials[0](xp, values[i], va, vb))
+                if needs[b]:
+                    grads[b] = accumulate(grads[b], g, op.partials[1](xp, values[i], va, vb))
+            else:
+                wanted = tuple(needs[a] for a in args)
+                local = op.local_gradients(xp, values[i], tuple(values[a] for a in args), wanted)
+                for a, d in zip(args, local):
+                    if d is not None:
+                        grads[a] = accumulate(grads[a], g, d)
+    except BackpropError as error:
+        raise _at_node(error, graph, i, "the gradient through ") from None
     return grads
+
+
+def _at_node(error: BackpropError, graph: Graph, node_id: int, what: str) -> BackpropError:
+    """An error a number system raised in a gate (exact arithmetic's division by zero, a
+    number over its size bound), located at that gate: its label first, and the caret.
+    A gate with no span of text (in the copied body of a def) leaves it to the call."""
+    node = graph.nodes[node_id] if node_id < len(graph.nodes) else None
+    if error.source is None and node is not None and node.end > node.start:
+        from .labels import node_label
+
+        error.message = f"{what}{node_label(graph, node_id)}: {error.message}"
+        error.source, error.start, error.end = graph.source, node.start, node.end
+    return error
 
 
 def _accumulate(total: Any, g: Any, local: Any) -> Any:

@@ -27,7 +27,7 @@ class Remedy(NamedTuple):
     """A setting that would let the input through: the caller words it (the CLI names its
     option, ``--max-nodes``; the Python API its argument, ``max_nodes=``)."""
 
-    setting: str  # allow_nonfinite, max_nodes, max_bytes, exact, lr or program
+    setting: str  # allow_nonfinite, max_nodes, max_bytes, exact, max_digits, lr or program
     value: str | None = None  # a value to suggest (a smaller learning rate)
 
 
@@ -37,6 +37,7 @@ API_ADVICE = {
     "max_nodes": "raise the limit with max_nodes=",
     "max_bytes": "raise the limit with max_bytes=",
     "exact": "evaluate it in floating point (exact=False)",
+    "max_digits": "raise the limit with max_digits=",
     "lr": "try a smaller learning rate, such as lr={value}",
     "program": "print the derivatives as a program: it names each shared subexpression once",
 }

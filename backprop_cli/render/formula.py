@@ -18,6 +18,7 @@ from ..core.ops import ATOM, OPS, UNARY
 from ..numerics.symbolic import Expr
 
 INLINE_LIMIT = 100_000  # expression nodes in one printed formula, counting repeats
+PROGRAM_LINE_LIMIT = 1_000  # characters of a formula inlined into a statement of a program
 
 
 def _reachable(roots: Sequence[Expr]) -> list[Expr]:
@@ -90,7 +91,12 @@ def to_program(roots: Sequence[Expr], root_names: Sequence[str],
     """``(name, formula)`` statements: shared subexpressions first, then the roots.
 
     One pass in topological order: a subexpression used twice or more is printed once,
-    as a temporary, and by its name wherever it is used.
+    as a temporary, and by its name wherever it is used. A formula used once is inlined
+    into its user unless its text is over ``PROGRAM_LINE_LIMIT`` characters: then it
+    is a temporary too, so that no statement is longer than a few times the limit and
+    building the text copies each character a bounded number of times (a chain of
+    20,000 sums would otherwise copy its growing prefix at every step). The text of an
+    inlined formula is dropped once its one user has it, so memory grows with the output.
     """
     order = _reachable(roots)
     uses: dict[int, int] = {}
@@ -106,7 +112,11 @@ def to_program(roots: Sequence[Expr], root_names: Sequence[str],
             printed[e.id] = _text_leaf(e)
             continue
         text = _text_node(e, [printed[a.id] for a in e.args])
-        if uses.get(e.id, 0) >= 2 and e.id not in root_ids:
+        for a in e.args:
+            if uses[a.id] == 1 and a.id not in root_ids:
+                del printed[a.id]  # its one user has it now
+        shared = uses.get(e.id, 0) >= 2
+        if e.id not in root_ids and (shared or len(text[0]) > PROGRAM_LINE_LIMIT):
             counter += 1
             while f"_t{counter}" in taken:
                 counter += 1
