@@ -21,6 +21,7 @@ _EXPORTS = {
     "BackpropError": "core.errors",
     "EvaluationError": "core.errors",
     "InputError": "core.errors",
+    "LimitError": "core.errors",
 }
 
 __all__ = ["__version__", *_EXPORTS]
