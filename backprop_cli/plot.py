@@ -1,31 +1,132 @@
-"""What ``plot`` draws: the output and its derivative along one swept input."""
+"""What ``plot`` draws: the output and its derivative along one swept input.
+
+A picture shows a few thousand points across at most, so the sweep is evaluated a chunk
+at a time and each series is decimated as it comes: the points are split into runs of
+neighbours, one per pixel column of the picture when the caller says how x maps to its
+columns (else ``BINS`` runs, a fraction of a pixel column each), and each run keeps its
+first and last point and its lowest and highest, in sweep order. Drawn as a line, that
+covers the same pixels as every point, and memory stays flat whatever the count.
+
+Over ``MAX_EVALUATED`` points, an evenly spaced grid of that many points over the same
+range is evaluated instead: a thousand and more a pixel column of the largest picture,
+and a bounded time for any sweep.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import NamedTuple
 
 import numpy as np
 
-from .batch import bind_columns, evaluate_chunks
+from .batch import Rows, bind_columns, evaluate_chunks
 from .core.errors import EvaluationError, InputError
 from .core.graph import Graph
 from .core.names import unknown_name_hint
-from .points import Sweep, sweep_chunks
+from .points import CHUNK_ROWS, Sweep, sweep_chunks
+
+BINS = 4096  # runs of neighbouring points per series: a few per pixel column of any picture
+KEEP_ALL = 4 * BINS  # up to this many points, every one is kept
+MAX_EVALUATED = 1 << 20  # points evaluated at most; over that, a grid of this many
 
 
-class Curve(NamedTuple):
-    """The finite points of a sweep, and the values the other inputs were held at."""
+class Series(NamedTuple):
+    """Points of one curve, in sweep order."""
 
     xs: np.ndarray
     ys: np.ndarray
-    slopes: np.ndarray
-    others: list[tuple[str, float]]
+
+
+class Curve(NamedTuple):
+    """The value and the derivative along the sweep, and what the picture needs besides."""
+
+    value: Series
+    slope: Series
+    others: list[tuple[str, float]]  # the other inputs and the values they were held at
+    x_range: tuple[float, float]  # the sweep's range, low to high
+    evaluated: int  # points evaluated (the sweep's count, or MAX_EVALUATED)
+
+
+class _Extremes:
+    """Per run of neighbours: the first and last point, and the lowest and highest of one
+    series (values or slopes), each with its position in the sweep."""
+
+    def __init__(self) -> None:
+        roles = ("first", "last", "low", "high")
+        self.at = {role: np.zeros(0, dtype=np.int64) for role in roles}
+        self.x = {role: np.zeros(0) for role in roles}
+        self.y = {role: np.zeros(0) for role in roles}
+
+    def _grow(self, size: int) -> None:
+        more = size - len(self.at["first"])
+        if more > 0:
+            for role in self.at:
+                self.at[role] = np.r_[self.at[role], np.full(more, -1, dtype=np.int64)]
+                self.x[role] = np.r_[self.x[role], np.zeros(more)]
+                self.y[role] = np.r_[self.y[role], np.zeros(more)]
+
+    def add(self, bins: np.ndarray, where: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> None:
+        """Points in sweep order; ``bins`` (non-negative, monotonic) numbers their runs."""
+        if not len(bins):
+            return
+        self._grow(int(bins.max()) + 1)
+        starts = np.flatnonzero(np.r_[True, bins[1:] != bins[:-1]])
+        ends = np.r_[starts[1:], len(bins)] - 1
+        runs = bins[starts]
+        lengths = ends - starts + 1
+        index = np.arange(len(bins))
+        low = np.minimum.reduceat(ys, starts)
+        high = np.maximum.reduceat(ys, starts)
+        # the first point of each run at its lowest (highest) value
+        first_low = np.minimum.reduceat(np.where(ys == np.repeat(low, lengths), index,
+                                                 len(bins)), starts)
+        first_high = np.minimum.reduceat(np.where(ys == np.repeat(high, lengths), index,
+                                                  len(bins)), starts)
+        unset = self.at["first"][runs] < 0
+        self._put("first", runs[unset], starts[unset], where, xs, ys)
+        self._put("last", runs, ends, where, xs, ys)
+        lower = unset | (low < self.y["low"][runs])
+        self._put("low", runs[lower], first_low[lower], where, xs, ys)
+        higher = unset | (high > self.y["high"][runs])
+        self._put("high", runs[higher], first_high[higher], where, xs, ys)
+
+    def _put(self, role: str, runs: np.ndarray, picks: np.ndarray, where: np.ndarray,
+             xs: np.ndarray, ys: np.ndarray) -> None:
+        self.at[role][runs] = where[picks]
+        self.x[role][runs] = xs[picks]
+        self.y[role][runs] = ys[picks]
+
+    def series(self) -> Series:
+        at = np.concatenate([self.at[r] for r in self.at])
+        xs = np.concatenate([self.x[r] for r in self.at])
+        ys = np.concatenate([self.y[r] for r in self.at])
+        _, keep = np.unique(at, return_index=True)  # sorted by position, each point once
+        keep = keep[at[keep] >= 0]
+        return Series(xs[keep], ys[keep])
+
+
+class _Everything:
+    """Every point of one series (no decimation)."""
+
+    def __init__(self) -> None:
+        self.xs: list[np.ndarray] = []
+        self.ys: list[np.ndarray] = []
+
+    def add(self, bins: np.ndarray, where: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> None:
+        self.xs.append(xs.copy())
+        self.ys.append(ys.copy())
+
+    def series(self) -> Series:
+        return Series(np.concatenate(self.xs), np.concatenate(self.ys))
 
 
 def sweep_curve(graph: Graph, values: Mapping[str, float], axis: Sweep, *,
-                allow_nonfinite: bool = False) -> Curve:
-    """The output and d output / d ``axis.name`` at each point of the sweep.
+                allow_nonfinite: bool = False,
+                columns: Callable[[np.ndarray], np.ndarray] | None = None,
+                bins: int | None = BINS) -> Curve:
+    """The output and d output / d ``axis.name`` along the sweep, decimated to one run of
+    points per pixel column (``columns`` maps x values to the picture's columns), or to
+    ``bins`` runs of neighbours (None, and no ``columns``: every point).
 
     Points where either is not finite are left out (with ``allow_nonfinite``; without
     it the first one is an error); fewer than 2 finite points is an error.
@@ -37,13 +138,46 @@ def sweep_curve(graph: Graph, values: Mapping[str, float], axis: Sweep, *,
     if axis.name in values:
         raise InputError(f"{axis.name} is both swept and bound on the command line")
     fixed = bind_columns(graph, values, [axis.name], "--sweep")
-    (rows,) = list(evaluate_chunks(graph, fixed, sweep_chunks([axis], axis.count),
-                                   allow_nonfinite=allow_nonfinite, origin="--sweep"))
+    grid, origin = axis, "--sweep"
+    if axis.count > MAX_EVALUATED:
+        grid = axis._replace(count=MAX_EVALUATED)
+        origin = f"--sweep (drawn from {MAX_EVALUATED:,} evenly spaced points)"
+    total = grid.count
+    decimate = (columns is not None or bins is not None) and total > KEEP_ALL
+    size = (bins or BINS) if columns is None else None
     k = names.index(axis.name)
-    xs, ys, ds = rows.inputs[k], rows.value, rows.grads[k]
-    keep = np.isfinite(ys) & np.isfinite(ds)
-    if int(keep.sum()) < 2:
+    finite = 0
+    value = slope = None
+    for rows in _evaluated(graph, fixed, grid, allow_nonfinite, origin):
+        xs, ys, ds = rows.inputs[k], rows.value, rows.grads[k]
+        where = np.arange(rows.first_row - 1, rows.first_row - 1 + len(xs), dtype=np.int64)
+        keep = np.isfinite(ys) & np.isfinite(ds)
+        if not keep.all():
+            xs, ys, ds, where = xs[keep], ys[keep], ds[keep], where[keep]
+        finite += len(xs)
+        if not decimate:
+            runs = where
+        elif columns is None:
+            runs = where * (size or BINS) // total
+        else:  # in sweep order the columns only go one way (a last bit of rounding aside)
+            runs = columns(xs).astype(np.int64)
+            runs = (np.maximum.accumulate(runs) if axis.stop >= axis.start
+                    else -np.maximum.accumulate(-runs))
+        if value is None or slope is None:
+            value = _Extremes() if decimate else _Everything()
+            slope = _Extremes() if decimate else _Everything()
+        value.add(runs, where, xs, ys)
+        slope.add(runs, where, xs, ds)
+    if finite < 2:
         raise EvaluationError("fewer than 2 points of the sweep are finite: nothing to draw")
     others = [(graph.nodes[i].name or "", fixed[i]) for i in graph.inputs
               if graph.nodes[i].name != axis.name]
-    return Curve(xs[keep], ys[keep], ds[keep], others)
+    low, high = sorted((axis.start, axis.stop))
+    assert value is not None and slope is not None
+    return Curve(value.series(), slope.series(), others, (low, high), total)
+
+
+def _evaluated(graph: Graph, fixed: Mapping[int, float], grid: Sweep, allow_nonfinite: bool,
+               origin: str) -> Iterator[Rows]:
+    yield from evaluate_chunks(graph, fixed, sweep_chunks([grid], CHUNK_ROWS),
+                               allow_nonfinite=allow_nonfinite, origin=origin)

@@ -419,19 +419,20 @@ def plot_command(ctx: click.Context, sweep: str, out: str | None, allow_nonfinit
         raise click.BadParameter("a plot needs at least 2 points", ctx=ctx,
                                  param_hint="'--sweep'")
     graph, values, _ = load_program(ctx, ProgramSpec(**program))
-    curve = sweep_curve(graph, values, axis, allow_nonfinite=allow_nonfinite)
-    xs, ys, ds = curve.xs, curve.ys, curve.slopes
+    if out is not None:  # before the evaluation, which a huge sweep makes long
+        if os.path.isdir(out):
+            raise OutputError(f"cannot write {out}: it is a directory")
+        if not out.lower().endswith((".png", ".svg", ".pdf")):
+            raise click.BadParameter(f"{out}: the file name must end in .png, .svg or .pdf",
+                                     ctx=ctx, param_hint="'-o'")
+    columns = plot.terminal_columns((axis.start, axis.stop)) if out is None else None
+    curve = sweep_curve(graph, values, axis, allow_nonfinite=allow_nonfinite, columns=columns)
     output = graph.output_name
     if out is None:
         color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-        write(plot.terminal(xs, ys, ds, output, axis.name, color) + "\n")
+        write(plot.terminal(curve, output, axis.name, color) + "\n")
         return
-    if os.path.isdir(out):
-        raise OutputError(f"cannot write {out}: it is a directory")
-    if not out.lower().endswith((".png", ".svg", ".pdf")):
-        raise click.BadParameter(f"{out}: the file name must end in .png, .svg or .pdf",
-                                 ctx=ctx, param_hint="'-o'")
-    plot.to_file(out, xs, ys, ds, output, axis.name, curve.others)
+    show(plot.to_file(out, curve, output, axis.name), out)
 
 
 @click.command("ops")
