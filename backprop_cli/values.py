@@ -10,6 +10,7 @@ from .core.errors import InputError
 from .core.numbers import DECIMAL
 
 ASCII_SPACE = " \t\n\r\f\v"  # str.strip() alone would also take Unicode spaces
+OUTSIDE_ASCII = re.compile(r"[^ -~\t\n\r\f\v]")  # what no binding may hold
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z", re.ASCII)
 
 
@@ -32,9 +33,9 @@ def parse_binding(text: str) -> tuple[str, float]:
     SIGN: use '-'``); the text shown of a long binding is cut.
     """
     shown = repr(text) if len(text) <= 40 else repr(text[:39]) + "…"
-    for offset, ch in enumerate(text):
-        if not " " <= ch <= "~" and ch not in ASCII_SPACE:
-            raise ValueError(f"{shown}: {_character(text, offset)}")
+    odd = OUTSIDE_ASCII.search(text)
+    if odd:
+        raise ValueError(f"{shown}: {_character(text, odd.start())}")
     name, sep, value = text.partition("=")
     name, value = name.strip(ASCII_SPACE), value.strip(ASCII_SPACE)
     if not sep:
