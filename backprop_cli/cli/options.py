@@ -326,3 +326,36 @@ def wrt_list(text: str | None) -> list[str] | None:
     if text is None:
         return None
     return [name.strip() for name in text.split(",") if name.strip()]
+
+
+def open_lines(ctx: click.Context, spec: ProgramSpec) -> tuple[Any, dict[str, float]]:
+    """For ``--each-line``: the input as a byte stream (a file, stdin, or the argument's
+    own lines) and the values bound on the command line. The caller closes the stream."""
+    import contextlib
+    import io
+
+    args = list(spec.arguments)
+    program: str | None = None
+    if spec.file is None:
+        if not args:
+            raise click.UsageError("missing PROGRAM (a formula, '-' for stdin, or -f FILE)",
+                                   ctx=ctx)
+        program = args.pop(0)
+        if BINDING_LIKE.match(program):
+            raise forgotten_formula(ctx.command_path, program)
+    reads_stdin = spec.file == "-" or (spec.file is None and program == "-")
+    if reads_stdin and spec.values_file == "-":
+        raise click.UsageError("the program and --values cannot both come from stdin", ctx=ctx)
+    values = collect_values(ctx, args, spec.values_file, spec.max_bytes)
+    if reads_stdin:
+        stream = stdin_bytes()
+        if stream is None:
+            raise InputError("cannot read <stdin>: it is closed")
+        return contextlib.nullcontext(stream), values
+    if spec.file is not None:
+        try:
+            return open(spec.file, "rb"), values
+        except OSError as error:
+            raise InputError(f"cannot read {spec.file}: {error.strerror or error}") from None
+    text, _ = read_program(program, None, spec.max_bytes)
+    return io.BytesIO(text.encode("utf-8")), values
