@@ -2,8 +2,8 @@
 
 In the terminal, uniplot draws both curves; to a file (PNG, SVG, PDF), Matplotlib
 draws two panels sharing the x axis, values above and derivatives below, a picture to
-put in a report. Matplotlib is an optional extra (``pip install 'backprop-cli[plot]'``),
-imported only here.
+put in a report. Matplotlib is an optional extra (``pip install matplotlib``, or from a checkout
+``pip install '.[plot]'``), imported only here.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def to_file(path: str, xs: np.ndarray, values: np.ndarray, grads: np.ndarray, ou
     except ImportError:
         raise EvaluationError(
             "drawing to a file needs Matplotlib, which is not installed",
-            hint="pip install 'backprop-cli[plot]' (or pip install matplotlib); "
+            hint="pip install matplotlib (from a checkout: pip install '.[plot]'); "
             "without -o the plot is drawn in the terminal",
         ) from None
     label = short_name(output)
