@@ -10,6 +10,7 @@ from .core.errors import InputError
 from .core.numbers import DECIMAL
 
 ASCII_SPACE = " \t\n\r\f\v"  # str.strip() alone would also take Unicode spaces
+OUTSIDE_ASCII = re.compile(r"[^ -~\t\n\r\f\v]")  # what no binding may hold
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z", re.ASCII)
 
 
@@ -26,14 +27,34 @@ def parse_value(name: str, text: str) -> float:
 
 
 def parse_binding(text: str) -> tuple[str, float]:
-    """``NAME=VALUE`` -> (name, value); a ValueError says what is wrong."""
+    """``NAME=VALUE`` -> (name, value); a ValueError says what is wrong.
+
+    A character outside printable ASCII is named as the parser names it (``U+2212 MINUS
+    SIGN: use '-'``); the text shown of a long binding is cut.
+    """
+    shown = repr(text) if len(text) <= 40 else repr(text[:39]) + "…"
+    odd = OUTSIDE_ASCII.search(text)
+    if odd:
+        raise ValueError(f"{shown}: {_character(text, odd.start())}")
     name, sep, value = text.partition("=")
     name, value = name.strip(ASCII_SPACE), value.strip(ASCII_SPACE)
     if not sep:
-        raise ValueError(f"{text!r} is not a binding: write NAME=VALUE, such as x=1.5")
+        raise ValueError(f"{shown} is not a binding: write NAME=VALUE, such as x=1.5")
     if not NAME.match(name):
-        raise ValueError(f"{name!r} is not a name: names are ASCII letters, digits and _")
-    return name, parse_value(name, value)
+        name = repr(name) if len(name) <= 40 else repr(name[:39]) + "…"
+        raise ValueError(f"{name} is not a name: names are ASCII letters, digits and _")
+    return name, parse_value(name if len(name) <= 40 else name[:39] + "…", value)
+
+
+def _character(text: str, offset: int) -> str:
+    """What the lexer says of the character at ``offset``, with its hint."""
+    from .core.source import Source
+    from .language.lexer import bad_character
+
+    if "\ud800" <= text[offset] <= "\udfff":
+        return "not valid UTF-8"
+    error = bad_character(Source(text), offset)
+    return f"{error.message}: {error.hint}" if error.hint else error.message
 
 
 def load_json_object(text: str | bytes, origin: str, *, check_constants: bool = True) -> Any:

@@ -13,8 +13,10 @@ from .options import (
     Finite,
     FormulaFirstCommand,
     ProgramSpec,
+    cli_advice,
     format_from_path,
     load_program,
+    open_lines,
     program_options,
     stdin_bytes,
     wrt_list,
@@ -47,8 +49,13 @@ Examples:
               help="Rows evaluated together with --at or --sweep.")
 @click.option("--value", "only_value", is_flag=True,
               help="Print only the output's value (for $(...)).")
-@click.option("--grad", "only_grad", metavar="NAME",
-              help="Print only d output / d NAME, for an input or a named node (for $(...)).")
+@click.option("--grad", "only_grad", metavar="NAME", multiple=True,
+              help="Print only d output / d NAME, for an input or a named node (for $(...)); "
+                   "repeat it for several, one line each in the order given.")
+@click.option("--each-line", is_flag=True,
+              help="Evaluate each line of the input (-f FILE, '-' or the argument) as a "
+                   "program of its own, at the same bindings: one JSON object per line "
+                   "(JSON Lines), the exit status of the worst line.")
 @click.option("--allow-nonfinite", is_flag=True,
               help="Let nan and inf through instead of stopping with an error.")
 @click.option("-p", "--precision", default=6, show_default=True, type=click.IntRange(1, 17),
@@ -69,9 +76,9 @@ Examples:
                    "denominator)  [default: 100,000].")
 @click.pass_context
 def eval_command(ctx: click.Context, fmt: str | None, at: str | None, sweeps: tuple[str, ...],
-                 chunk_rows: int, only_value: bool, only_grad: str | None,
-                 allow_nonfinite: bool, precision: int, max_rows: int, explain: bool,
-                 tie_rule: str, exact_mode: bool, max_digits: int | None,
+                 chunk_rows: int, only_value: bool, only_grad: tuple[str, ...],
+                 each_line: bool, allow_nonfinite: bool, precision: int, max_rows: int,
+                 explain: bool, tie_rule: str, exact_mode: bool, max_digits: int | None,
                  **program: Any) -> None:
     """Evaluate PROGRAM at a point: every node's value and gradient.
 
@@ -81,26 +88,48 @@ def eval_command(ctx: click.Context, fmt: str | None, at: str | None, sweeps: tu
     from ..api import evaluate_at
     from ..core.names import named_node
 
+    def refuse(first: str, second: str, why: str) -> None:
+        raise click.UsageError(f"{first} and {second} cannot be used together: {why}",
+                               ctx=ctx)
+
+    number = "--value" if only_value else "--grad" if only_grad else None
     if only_value and only_grad:
-        raise click.UsageError("--value and --grad cannot be used together", ctx=ctx)
+        refuse("--value", "--grad", "use one of them")
     if max_digits is not None and not exact_mode:
         raise click.UsageError("--max-digits bounds --exact: give --exact too", ctx=ctx)
-    if at is not None or sweeps:
-        if only_value or only_grad:
-            raise click.UsageError("--value and --grad are for one point, not --at or --sweep",
-                                   ctx=ctx)
+    batch = "--at" if at is not None else "--sweep" if sweeps else None
+    if each_line:
+        if batch:
+            refuse("--each-line", batch, "--each-line evaluates each line at one point")
+        for other, given in (("--value", only_value), ("--grad", only_grad),
+                             ("--explain", explain)):
+            if given:
+                refuse("--each-line", other, "--each-line writes one JSON object per line")
+        if fmt not in (None, "json", "jsonl"):
+            refuse("--each-line", f"--format {fmt}", "--each-line writes JSON Lines")
+        evaluate_each_line(ctx, ProgramSpec(**program), allow_nonfinite, tie_rule, exact_mode)
+        return
+    if batch:
+        if number:
+            refuse(number, batch, f"{number} prints one point's number")
         if fmt not in (None, "csv", "json", "jsonl"):
-            raise click.UsageError(f"--format {fmt} is for one point; with --at or --sweep "
+            raise click.UsageError(f"--format {fmt} is for one point; with {batch} "
                                    "use csv or jsonl", ctx=ctx)
-        if exact_mode or explain:
-            raise click.UsageError("--exact and --explain are for one point, not --at or "
-                                   "--sweep", ctx=ctx)
+        for other, given in (("--exact", exact_mode), ("--explain", explain)):
+            if given:
+                refuse(other, batch, f"{other} is for one point")
         evaluate_many(ctx, ProgramSpec(**program), at, sweeps, fmt or "csv", chunk_rows,
                       allow_nonfinite, tie_rule)
         return
+    if explain and number:
+        refuse("--explain", number, f"{number} prints one number alone")
+    if number and fmt is not None:
+        refuse(number, f"--format {fmt}", f"{number} prints one number alone")
+    if explain and fmt not in (None, "table", "json"):
+        refuse("--explain", f"--format {fmt}", "the explanation is text (the default) or json")
     fmt = fmt or "table"
     if fmt == "jsonl":
-        raise click.UsageError("--format jsonl is for --at or --sweep", ctx=ctx)
+        raise click.UsageError("--format jsonl is for --at, --sweep or --each-line", ctx=ctx)
     graph, values, _ = load_program(ctx, ProgramSpec(**program))
     result = evaluate_at(graph, values, ties=tie_rule, exact=exact_mode,
                          allow_nonfinite=allow_nonfinite, max_digits=max_digits)
@@ -111,11 +140,28 @@ def eval_command(ctx: click.Context, fmt: str | None, at: str | None, sweeps: tu
     if only_value:
         write(result.number_text(graph.output) + "\n")
         return
-    if only_grad is not None:
-        node = named_node(graph, only_grad, "--grad")
-        write(result.number_text(node, grad=True) + "\n")
+    if only_grad:
+        nodes = [named_node(graph, name, "--grad") for name in only_grad]
+        write("".join(result.number_text(node, grad=True) + "\n" for node in nodes))
         return
     show(render("eval", fmt, result, precision=precision, max_rows=max_rows))
+
+
+def evaluate_each_line(ctx: click.Context, spec: ProgramSpec, allow_nonfinite: bool,
+                       tie_rule: str, exact_mode: bool) -> None:
+    """--each-line: one JSON object per line of the input; the worst line's exit status."""
+    from ..each_line import LineReport, Settings
+
+    stream, values = open_lines(ctx, spec)
+    settings = Settings(output=spec.output, expand=spec.expand, max_nodes=spec.max_nodes,
+                        max_bytes=spec.max_bytes, ties=tie_rule, exact=exact_mode,
+                        allow_nonfinite=allow_nonfinite)
+    advice = cli_advice(frozenset(p.name for p in ctx.command.params if p.name))
+    with stream as handle:
+        report = LineReport(handle, values, settings, advice)
+        show(render("each-line", "jsonl", report))
+    if report.worst:
+        ctx.exit(report.worst)
 
 
 def evaluate_many(ctx: click.Context, spec: ProgramSpec, at: str | None,

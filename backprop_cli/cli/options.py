@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 import sys
 from typing import Any, NamedTuple
 
@@ -15,32 +17,43 @@ from ..values import parse_binding, parse_values_file
 class FormulaFirstCommand(click.Command):
     """Lets a formula start with '-' (``backprop eval "-x^2" x=3``) without ``--``.
 
-    Known options (and their values) are moved in front of everything else; any other
-    argument, including one that starts with '-', is a formula or a binding.
+    Known options (and their values) are moved in front of everything else. The first
+    other argument is the formula (unless -f gives the program), and it may start with
+    '-'; after it come the bindings, which never do, so an argument there that starts
+    with '-' is an option click does not know, and click names it as such. Everything
+    after ``--`` is a formula or a binding.
     """
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         takes_value: dict[str, bool] = {}
         attachable: dict[str, click.ParamType] = {}
+        file_options: set[str] = set()
         for param in self.get_params(ctx):
             if isinstance(param, click.Option):
                 for opt in (*param.opts, *param.secondary_opts):
                     takes_value[opt] = not param.is_flag and not param.count
                     if len(opt) == 2 and isinstance(param.type, click.Choice | click.IntRange):
                         attachable[opt] = param.type
+                    if param.name == "file":
+                        file_options.add(opt)
         options: list[str] = []
-        positional: list[str] = []
+        positional: list[str] = []  # before any '--'
+        literal: list[str] = []  # after '--'
+        has_file = False
         i = 0
         while i < len(args):
             arg = args[i]
             if arg == "--":
-                positional.extend(args[i + 1:])
+                literal.extend(args[i + 1:])
                 break
             name = arg.split("=", 1)[0] if arg.startswith("--") else arg
             if name in takes_value:
+                has_file = has_file or name in file_options
                 options.append(arg)
                 if takes_value[name] and "=" not in arg:
                     if i + 1 >= len(args):
+                        if ctx.resilient_parsing:  # completing the option's value
+                            break
                         raise click.UsageError(f"Option '{arg}' requires an argument.", ctx=ctx)
                     options.append(args[i + 1])
                     i += 1
@@ -51,7 +64,15 @@ class FormulaFirstCommand(click.Command):
             else:
                 positional.append(arg)
             i += 1
-        return super().parse_args(ctx, [*options, "--", *positional])
+        first = 0 if has_file or not positional else 1  # the formula's place
+        bindings = []
+        for arg in positional[first:]:
+            if arg.startswith("-") and len(arg) > 1:
+                options.append(arg)  # not a binding: an unknown option, named by click
+            else:
+                bindings.append(arg)
+        arguments = [*positional[:first], *bindings, *literal]
+        return super().parse_args(ctx, [*options, "--", *map(argument_text, arguments)])
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -118,6 +139,36 @@ def cli_advice(options: frozenset[str]) -> Advice:
     return advice
 
 
+def argument_text(arg: str) -> str:
+    """A command-line argument as UTF-8, whatever locale decoded it.
+
+    Under ``LC_ALL=C`` (without Python's UTF-8 mode) each byte of a non-ASCII argument
+    arrives as a lone surrogate; the bytes are recovered and decoded as UTF-8, so that
+    ``z=−3`` is read as the U+2212 MINUS SIGN it is and named as the parser names it.
+    An argument that is not UTF-8 at all is left as it was (a file name may be so).
+    """
+    if arg.isascii() or not any("\udc80" <= ch <= "\udcff" for ch in arg):
+        return arg
+    try:
+        return os.fsencode(arg).decode("utf-8")
+    except UnicodeError:
+        return arg
+
+
+def not_utf8(what: str, text: str) -> InputError:
+    """The error for an argument that is not UTF-8: the first byte that is not."""
+    try:
+        data = os.fsencode(text)
+        data.decode("utf-8")
+    except UnicodeEncodeError as error:
+        where = f"at character {error.start + 1}"
+    except UnicodeDecodeError as error:
+        where = f"byte 0x{data[error.start]:02x} at offset {error.start}"
+    else:
+        where = "a lone surrogate"
+    return InputError(f"{what} is not valid UTF-8 ({where})")
+
+
 def _fits(kind: click.ParamType, text: str) -> bool:
     """Whether ``text`` is a value of an option of this type (so ``-Fjson`` is an option)."""
     if isinstance(kind, click.Choice):
@@ -142,13 +193,11 @@ def read_program(program: str | None, file: str | None, max_bytes: int) -> tuple
         origin = "<stdin>"
         data = sys.stdin.buffer.read(max_bytes + 1)
     else:
-        text = program or ""
+        text = argument_text(program or "")
         try:
             text.encode("utf-8")
-        except UnicodeEncodeError as error:
-            raise InputError(
-                f"the program argument is not valid UTF-8 (at character {error.start + 1})"
-            ) from None
+        except UnicodeEncodeError:
+            raise not_utf8("the program argument", text) from None
         return text, "<argument>"
     if len(data) > max_bytes:
         raise InputError(
@@ -184,7 +233,9 @@ def collect_values(
         except ValueError as error:
             raise click.BadParameter(str(error), ctx=ctx, param_hint="'NAME=VALUE'") from None
         if name in seen:
-            raise click.BadParameter(f"{name} is bound twice", ctx=ctx, param_hint="'NAME=VALUE'")
+            shown = name if len(name) <= 40 else name[:39] + "…"
+            raise click.BadParameter(f"{shown} is bound twice", ctx=ctx,
+                                     param_hint="'NAME=VALUE'")
         seen.add(name)
         values[name] = value
     return values
@@ -225,6 +276,19 @@ def program_options(command: Any) -> Any:
     return command
 
 
+# A first argument that is a binding as written on a command line, with no space: the
+# formula was forgotten (the program of one assignment is written "x = 1").
+BINDING_LIKE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=[+-]?[0-9.][0-9.eE+-]*\Z", re.ASCII)
+
+
+def forgotten_formula(command: str, first: str) -> InputError:
+    return InputError(
+        f"missing PROGRAM: {first} is a binding, and the formula comes before the bindings",
+        hint=f"write the formula first ({command} FORMULA {first} ...); a program of one "
+             f"assignment is written with spaces: \"{first.replace('=', ' = ', 1)}\"",
+    )
+
+
 def load_program(ctx: click.Context, spec: ProgramSpec,
                  inline_functions: bool = False) -> tuple[Any, dict[str, float], bool]:
     """The graph, the values bound on the command line, and whether any were given."""
@@ -237,6 +301,8 @@ def load_program(ctx: click.Context, spec: ProgramSpec,
             raise click.UsageError("missing PROGRAM (a formula, '-' for stdin, or -f FILE)",
                                    ctx=ctx)
         program = args.pop(0)
+        if BINDING_LIKE.match(program):
+            raise forgotten_formula(ctx.command_path, program)
     reads_stdin = spec.file == "-" or (spec.file is None and program == "-")
     if reads_stdin and spec.values_file == "-":
         raise click.UsageError("the program and --values cannot both come from stdin", ctx=ctx)
@@ -261,3 +327,36 @@ def wrt_list(text: str | None) -> list[str] | None:
     if text is None:
         return None
     return [name.strip() for name in text.split(",") if name.strip()]
+
+
+def open_lines(ctx: click.Context, spec: ProgramSpec) -> tuple[Any, dict[str, float]]:
+    """For ``--each-line``: the input as a byte stream (a file, stdin, or the argument's
+    own lines) and the values bound on the command line. The caller closes the stream."""
+    import contextlib
+    import io
+
+    args = list(spec.arguments)
+    program: str | None = None
+    if spec.file is None:
+        if not args:
+            raise click.UsageError("missing PROGRAM (a formula, '-' for stdin, or -f FILE)",
+                                   ctx=ctx)
+        program = args.pop(0)
+        if BINDING_LIKE.match(program):
+            raise forgotten_formula(ctx.command_path, program)
+    reads_stdin = spec.file == "-" or (spec.file is None and program == "-")
+    if reads_stdin and spec.values_file == "-":
+        raise click.UsageError("the program and --values cannot both come from stdin", ctx=ctx)
+    values = collect_values(ctx, args, spec.values_file, spec.max_bytes)
+    if reads_stdin:
+        stream = stdin_bytes()
+        if stream is None:
+            raise InputError("cannot read <stdin>: it is closed")
+        return contextlib.nullcontext(stream), values
+    if spec.file is not None:
+        try:
+            return open(spec.file, "rb"), values
+        except OSError as error:
+            raise InputError(f"cannot read {spec.file}: {error.strerror or error}") from None
+    text, _ = read_program(program, None, spec.max_bytes)
+    return io.BytesIO(text.encode("utf-8")), values

@@ -99,12 +99,13 @@ class OutputError(BackpropError):
     exit_code = ExitStatus.EVALUATION
 
 
-LINE_LIMIT = 300  # characters of one message line: a huge name or list is cut
+LINE_LIMIT = 200  # characters of one printed line, its prefix included: a huge name is cut
 
 
-def _line(text: str) -> str:
-    text = terminal_safe(text)
-    return text if len(text) <= LINE_LIMIT else text[: LINE_LIMIT - 1] + "…"
+def _line(prefix: str, text: str) -> str:
+    """``prefix + text``, made safe for a terminal and cut to LINE_LIMIT characters."""
+    line = prefix + terminal_safe(text)
+    return line if len(line) <= LINE_LIMIT else line[: LINE_LIMIT - 1] + "…"
 
 
 def format_error(error: BackpropError, advice: Advice = api_advice) -> str:
@@ -112,15 +113,15 @@ def format_error(error: BackpropError, advice: Advice = api_advice) -> str:
 
     A remedy becomes the hint in the words ``advice`` gives it (None: no hint).
     """
-    lines = [f"error: {_line(error.message)}"]
+    lines = [_line("error: ", error.message)]
     if error.source is not None and error.start is not None:
         lines.append(f"  --> {error.source.location(error.start)}")
         for text in error.source.snippet(error.start, error.end or error.start + 1):
             lines.append(f"  {text}")
-    lines.extend(f"  {_line(note)}" for note in error.notes)
+    lines.extend(_line("  ", note) for note in error.notes)
     hint = error.hint
     if hint is None and error.remedy is not None:
         hint = advice(error.remedy)
     if hint:
-        lines.append(f"hint: {_line(hint)}")
+        lines.append(_line("hint: ", hint))
     return "\n".join(lines)

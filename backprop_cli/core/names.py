@@ -16,7 +16,12 @@ def suggest(name: str, candidates: Iterable[str]) -> str | None:
     """``did you mean 'sin'?`` for the nearest known name, if one is near."""
     import difflib
 
-    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    # difflib's ratio is at most 2*min(len)/(sum of len): a name far longer than every
+    # candidate can match none, and indexing a huge name would take seconds
+    near = [c for c in candidates if 10 * min(len(c), len(name)) >= 3 * (len(c) + len(name))]
+    if not near:
+        return None
+    close = difflib.get_close_matches(name, near, n=1, cutoff=0.6)
     return f"did you mean '{close[0]}'?" if close else None
 
 

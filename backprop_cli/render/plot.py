@@ -7,7 +7,8 @@ power of ten) on the row or under the column that holds them, written with as ma
 digits as their spacing needs. Colour, when on, is the tool's: values green, gradients
 red. To a file (PNG, SVG, PDF), Matplotlib draws two panels sharing the x axis, values
 above and derivatives below, a picture to put in a report. Matplotlib is an optional
-extra (``pip install 'backprop-cli[plot]'``), imported only here.
+extra (``pip install matplotlib``, or from a checkout
+``pip install '.[plot]'``), imported only here.
 """
 
 from __future__ import annotations
@@ -281,7 +282,7 @@ def to_file(path: str, curve: Curve, output: str, name: str) -> bytes:
     except ImportError:
         raise EvaluationError(
             "drawing to a file needs Matplotlib, which is not installed",
-            hint="pip install 'backprop-cli[plot]' (or pip install matplotlib); "
+            hint="pip install matplotlib (from a checkout: pip install '.[plot]'); "
             "without -o the plot is drawn in the terminal",
         ) from None
     label = short_name(output)

@@ -45,6 +45,7 @@ RENDERERS: dict[str, dict[str, str]] = {
         "plain": "eval_plain:render",
     },
     "explain": {"text": "explain:render", "json": "explain:render_json"},
+    "each-line": {"jsonl": "each_line:render_jsonl"},
     "batch": {"csv": "batch:render_csv", "jsonl": "batch:render_jsonl"},
     "graph": {
         "tree": "graph_tree:render",
