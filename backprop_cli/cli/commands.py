@@ -214,7 +214,13 @@ Examples:
               help="tree (the default on a terminal), dot (the default otherwise), mermaid, "
                    "or svg/png/pdf rendered by Graphviz (with -o).")
 @click.option("-o", "--out", "out", metavar="FILE",
-              help="Write to FILE; its extension (.svg .png .pdf .dot .mmd) sets the format.")
+              help="Write to FILE; its extension (.svg .png .pdf .dot .gv .mmd .txt) sets "
+                   "the format.")
+@click.option("--layout", default="auto", show_default=True,
+              type=click.Choice(["auto", "dot", "sfdp"]),
+              help="Graphviz's layout for dot/svg/png/pdf: dot (ranked left to right, "
+                   "numbers on the wires), sfdp (fast for large graphs, numbers in the "
+                   "gates), or auto (dot while it is quick).")
 @click.option("--allow-nonfinite", is_flag=True,
               help="Let nan and inf through instead of stopping with an error.")
 @click.option("-p", "--precision", default=4, show_default=True, type=click.IntRange(1, 17),
@@ -222,8 +228,9 @@ Examples:
 @click.option("--max-depth", default=None, type=click.IntRange(1),
               help="Levels of the tree before it is cut (default: as many as fit the width).")
 @click.pass_context
-def graph_command(ctx: click.Context, fmt: str | None, out: str | None, allow_nonfinite: bool,
-                  precision: int, max_depth: int | None, **program: Any) -> None:
+def graph_command(ctx: click.Context, fmt: str | None, out: str | None, layout: str,
+                  allow_nonfinite: bool, precision: int, max_depth: int | None,
+                  **program: Any) -> None:
     """Draw PROGRAM's computational graph, with values and gradients at a point.
 
     With values for every input (bindings, a --values file or the program's own) each
@@ -234,7 +241,7 @@ def graph_command(ctx: click.Context, fmt: str | None, out: str | None, allow_no
     from ..render.drawing import Picture
     if out == "-":
         out = None  # '-' is stdout
-    fmt = fmt or format_from_path(out) or ("tree" if sys.stdout.isatty() and not out else "dot")
+    fmt = format_from_path(out, fmt) or ("tree" if sys.stdout.isatty() and not out else "dot")
     if fmt in ("png", "pdf") and out is None:
         raise click.UsageError(f"--format {fmt} writes a binary file: give -o FILE", ctx=ctx)
     graph, values, given = load_program(ctx, ProgramSpec(**program))
@@ -243,10 +250,10 @@ def graph_command(ctx: click.Context, fmt: str | None, out: str | None, allow_no
     except InputError:
         if given:
             raise
-        picture = Picture(graph)
+        picture = Picture(graph, layout=layout)
     else:
         evaluation = evaluate_graph(graph, bound, allow_nonfinite=allow_nonfinite)
-        picture = Picture(graph, evaluation.values, evaluation.grads)
+        picture = Picture(graph, evaluation.values, evaluation.grads, layout)
     if fmt == "tree":
         # each level indents by 4 columns: keep the deepest line readable
         width = 120 if out else make_console().width

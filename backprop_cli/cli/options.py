@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import click
@@ -315,12 +316,37 @@ def load_program(ctx: click.Context, spec: ProgramSpec,
 
 
 
-def format_from_path(path: str | None) -> str | None:
-    if path is None or path == "-":
-        return None
-    suffix = path.rsplit(".", 1)[-1].lower() if "." in path else ""
-    return {"svg": "svg", "png": "png", "pdf": "pdf", "dot": "dot", "gv": "dot",
-            "mmd": "mermaid", "mermaid": "mermaid", "txt": "tree"}.get(suffix)
+# An output file's extension -> the formats it may hold (the first when -F is not given).
+GRAPH_EXTENSIONS: dict[str, tuple[str, ...]] = {
+    "svg": ("svg",), "png": ("png",), "pdf": ("pdf",), "dot": ("dot",), "gv": ("dot",),
+    "mmd": ("mermaid",), "mermaid": ("mermaid",), "txt": ("tree", "dot", "mermaid"),
+}
+
+
+def format_from_path(path: str | None, fmt: str | None = None) -> str | None:
+    """The format of ``graph -o PATH [-F FMT]``: the extension's, checked against -F.
+
+    An extension that names no format is refused unless -F says what to write (a file
+    with no extension, or one whose extension means nothing here); -F that contradicts
+    the extension (``-o g.svg -F png``) is refused. Both exit 2, naming the formats."""
+    if path is None or path == "-" or Path(path).is_dir():
+        return fmt  # stdout; a folder is refused when it is written to
+    name = path.rsplit("/", 1)[-1]
+    suffix = name.rsplit(".", 1)[-1].lower() if "." in name.lstrip(".") else ""
+    allowed = GRAPH_EXTENSIONS.get(suffix)
+    known = ", ".join(f".{ext}" for ext in GRAPH_EXTENSIONS)
+    if allowed is None:
+        if fmt is not None:
+            return fmt
+        what = f"the extension .{suffix} names no format" if suffix else "no extension"
+        raise click.UsageError(
+            f"-o {path}: {what}; name the file with one of {known}, "
+            "or give the format with -F (tree, dot, mermaid, svg, png, pdf)")
+    if fmt is not None and fmt not in allowed:
+        raise click.UsageError(
+            f"-o {path}: a .{suffix} file holds {' or '.join(allowed)}, not {fmt}; "
+            f"name the file for its format ({known}) or drop -F")
+    return fmt or allowed[0]
 
 
 def wrt_list(text: str | None) -> list[str] | None:

@@ -23,6 +23,7 @@ class Picture(NamedTuple):
     graph: Graph
     values: Sequence[float] | None = None
     grads: Sequence[float] | None = None
+    layout: str = "auto"  # Graphviz's engine: dot, sfdp, or auto (dot while it is quick)
 
     @property
     def evaluated(self) -> bool:
