@@ -64,16 +64,52 @@ def write(text: str) -> None:
     sys.stdout.flush()
 
 
+# The width of a pipe or a file: no limit, so a table is as wide as its content needs.
+UNLIMITED = 1 << 20
+
+
+def columns() -> int | None:
+    """``COLUMNS`` when it is a width (a whole number from 1 up), else None."""
+    text = os.environ.get("COLUMNS", "").strip()
+    return int(text) if text.isdigit() and int(text) >= 1 else None
+
+
 def make_console() -> Any:
-    """Rich's console for stdout: colour on a terminal; no escapes at all with NO_COLOR."""
+    """Rich's console for stdout: colour on a terminal; no escapes at all with NO_COLOR.
+
+    Its width is ``COLUMNS`` when that is set, else the terminal's, else (a pipe or a
+    file) unlimited: what a table's content needs, never Rich's 80 columns.
+    """
     from rich.console import Console
 
+    width = columns()
+    if width is None and not sys.stdout.isatty():
+        width = UNLIMITED
     if os.environ.get("NO_COLOR"):
-        return Console(soft_wrap=False, color_system=None)
-    return Console(soft_wrap=False)
+        return Console(soft_wrap=False, color_system=None, width=width)
+    return Console(soft_wrap=False, width=width)
 
 
 def print_rich(renderable: Any) -> None:
+    """Print line by line as the renderable makes its lines: nothing cropped (a number
+    longer than the screen stays whole), no spaces at line ends, a few hundred lines held
+    at a time."""
+    from rich.segment import Segment, Segments
+
     console = make_console()
-    console.print(renderable)
+    batch: list[Segment] = []
+    newline = Segment.line()
+    for line in Segment.split_lines(console.render(renderable, console.options)):
+        while line and not line[-1].control and not line[-1].text.rstrip():
+            line.pop()
+        if line and not line[-1].control:
+            last = line[-1]
+            line[-1] = Segment(last.text.rstrip(), last.style, last.control)
+        batch.extend(line)
+        batch.append(newline)
+        if len(batch) >= 8192:
+            console.print(Segments(batch), crop=False)
+            batch = []
+    if batch:
+        console.print(Segments(batch), crop=False)
     sys.stdout.flush()

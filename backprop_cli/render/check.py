@@ -13,9 +13,9 @@ from .registry import RenderOptions
 
 def render_table(report: CheckReport, options: RenderOptions) -> Any:
     rows, tol, output = report
-    from rich import box
-    from rich.table import Table
     from rich.text import Text
+
+    from .tables import FOLD, NUMBER, Column, Grid, Row
 
     failed = sum(row.status == "FAIL" for row in rows)
     kinks = sum(row.status == "kink" for row in rows)
@@ -24,18 +24,17 @@ def render_table(report: CheckReport, options: RenderOptions) -> Any:
         verdict += f" ({kinks} at a kink, where there is no derivative to compare)"
     title = Text(f"gradient check of {short_name(output)}: {verdict}",
                  style="bold green" if not failed else "bold red")
-    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD,
-                  caption=f"numeric: central difference; pass: abs or rel error <= {tol:g}",
-                  caption_justify="left")
-    for column in ("input", "analytic", "numeric", "abs error", "rel error", ""):
-        table.add_column(column, justify="left" if column in ("input", "") else "right")
+    columns = [Column("input", style="cyan", kind=FOLD)]
+    columns += [Column(name, justify="right", kind=NUMBER)
+                for name in ("analytic", "numeric", "abs error", "rel error")]
+    columns.append(Column("", kind=NUMBER))
     styles = {"ok": "green", "FAIL": "bold red", "kink": "yellow"}
     marks = {"ok": "✓ ok", "FAIL": "✗ FAIL", "kink": "~ kink"}
-    for row in rows:
-        table.add_row(Text(row.name, style="cyan"), shown(row.analytic, 10), shown(row.numeric, 10),
-                      f"{row.abs_error:.2e}", f"{row.rel_error:.2e}",
-                      Text(marks[row.status], style=styles[row.status]))
-    return table
+    table = [Row((row.name, shown(row.analytic, 10), shown(row.numeric, 10),
+                  f"{row.abs_error:.2e}", f"{row.rel_error:.2e}",
+                  Text(marks[row.status], style=styles[row.status]))) for row in rows]
+    caption = f"numeric: central difference; pass: abs or rel error <= {tol:g}"
+    return Grid(columns, table, title=title, caption=Text(caption))
 
 
 def render_json(report: CheckReport, options: RenderOptions) -> str:

@@ -82,21 +82,21 @@ class Recorder:
 
 def render_table(report: DescentReport, options: RenderOptions) -> Any:
     outcome, output, settings = report.outcome, report.output, report.settings
-    from rich import box
     from rich.console import Group
-    from rich.table import Table
     from rich.text import Text
+
+    from .tables import FOLD, NUMBER, Column, Grid, Row
 
     verb = "maximised" if settings.maximize else "minimised"
     title = Text(f"{short_name(output)} {verb}: {shown(outcome.start_output, 6)} -> "
                  f"{shown(outcome.final_output, 6)}", style="bold yellow")
-    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
-    table.add_column("input", style="cyan")
-    table.add_column("start", justify="right")
-    table.add_column("final", justify="right", style="green")
-    table.add_column("final grad", justify="right", style="red")
-    for name, a, b, g in zip(outcome.names, outcome.start, outcome.final, outcome.final_grad):
-        table.add_row(name, shown(a, 8), shown(b, 8), shown(g, 3))
+    columns = [Column("input", style="cyan", kind=FOLD),
+               Column("start", justify="right", kind=NUMBER),
+               Column("final", justify="right", style="green", kind=NUMBER),
+               Column("final grad", justify="right", style="red", kind=NUMBER)]
+    rows = [Row((name, shown(a, 8), shown(b, 8), shown(g, 3))) for name, a, b, g
+            in zip(outcome.names, outcome.start, outcome.final, outcome.final_grad)]
+    table = Grid(columns, rows, title=title)
     summary = Text(f"{outcome.steps:,} steps of {settings.optimizer} (lr {settings.lr:g}); "
                    f"stopped because {REASONS[outcome.reason]}", style="dim")
     return Group(table, summary)

@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
-from rich import box
-from rich.table import Table
 from rich.text import Text
 
 from ..api import NodeRecord, Result
 from ..core.names import short_name
 from ..core.numbers import shown
 from .registry import RenderOptions
+from .tables import FOLD, NUMBER, WORDS, Column, Grid, Note, Row
 
 INPUT_STYLE = "cyan"
 OUTPUT_STYLE = "bold yellow"
 GRAD_STYLE = "red"
 VALUE_STYLE = "green"
+
+# Numbers never wrap; the node's formula folds; the op, input ids and notes wrap at words.
+COLUMNS = (
+    Column("id", justify="right", style="dim", kind=NUMBER),
+    Column("node", kind=FOLD),
+    Column("op", kind=WORDS),
+    Column("inputs", style="dim", kind=WORDS),
+    Column("value", justify="right", style=VALUE_STYLE, kind=NUMBER),
+    Column("grad", justify="right", style=GRAD_STYLE, kind=NUMBER),
+    Column("notes", style="dim", kind=WORDS),
+)
 
 
 def node_text(record: NodeRecord) -> Text:
@@ -27,38 +37,21 @@ def node_text(record: NodeRecord) -> Text:
     return Text(record.label)
 
 
-def render(result: Result, options: RenderOptions) -> Table:
+def render(result: Result, options: RenderOptions) -> Grid:
     p = options.precision
     graph = result.graph
     records = result.nodes
     output = short_name(result.output)
     output_value = (str(result.exact[0][graph.output]) if result.exact is not None
              else shown(result.value, p))
-    title = Text(f"{output} = {output_value}", style=OUTPUT_STYLE)
-    table = Table(
-        title=title,
-        caption=Text(f"grad = d {output} / d node", style="dim"),
-        box=box.SIMPLE_HEAD,
-        title_justify="left",
-        caption_justify="left",
-    )
-    # Every header and cell is a Text: a str would go through Rich's markup and emoji
-    # replacement (the emoji table alone costs about 2 ms to load) to the same Text.
-    table.add_column(Text("id"), justify="right", style="dim")
-    table.add_column(Text("node"), overflow="fold", ratio=3)
-    table.add_column(Text("op"))
-    table.add_column(Text("inputs"), style="dim")
-    table.add_column(Text("value"), justify="right", style=VALUE_STYLE, no_wrap=True)
-    table.add_column(Text("grad"), justify="right", style=GRAD_STYLE, no_wrap=True)
-    table.add_column(Text("notes"), style="dim")
     uses, kinks = notes(result)
-    rows_shown = _rows_to_show(len(records), graph.output, options.max_rows)
+    rows: list[Row | Note] = []
     previous = -1
-    for i in rows_shown:
+    for i in _rows_to_show(len(records), graph.output, options.max_rows):
         if i != previous + 1:
             skipped = i - previous - 1
-            table.add_row(Text(), Text(f"… {skipped:,} nodes not shown (--max-rows)", style="dim"),
-                          *[Text() for _ in range(5)])
+            rows.append(Note(Text(f"… {skipped:,} nodes not shown (--max-rows)", style="dim"),
+                             column=1))
         r = records[i]
         op = r.op if r.op != "def" else f"{graph.nodes[i].op.name} (def)"
         style = OUTPUT_STYLE if i == graph.output else (INPUT_STYLE if r.op == "input" else None)
@@ -66,12 +59,12 @@ def render(result: Result, options: RenderOptions) -> Table:
             shown_value, shown_grad = str(result.exact[0][i]), str(result.exact[1][i])
         else:
             shown_value, shown_grad = shown(r.value, p), shown(r.grad, p)
-        table.add_row(
-            Text(str(r.id)), node_text(r), Text(op), Text(", ".join(map(str, r.inputs))),
-            Text(shown_value), Text(shown_grad), Text(_note(uses[i], kinks.get(i))), style=style,
-        )
+        node = node_text(r) if r.name is not None and r.op not in ("input", "const") else r.label
+        rows.append(Row((str(r.id), node, op, ", ".join(map(str, r.inputs)),
+                         shown_value, shown_grad, _note(uses[i], kinks.get(i))), style))
         previous = i
-    return table
+    return Grid(COLUMNS, rows, title=Text(f"{output} = {output_value}", style=OUTPUT_STYLE),
+                caption=Text(f"grad = d {output} / d node", style="dim"))
 
 
 def notes(result: Result) -> tuple[list[int], dict[int, str]]:

@@ -12,23 +12,25 @@ from .registry import RenderOptions
 
 
 def render_table(report: HessianReport, options: RenderOptions) -> Any:
+    """The matrix; where it cannot fit, one ``row column value`` line per entry."""
     names, matrix, output = report
     precision = options.precision
-    from rich import box
-    from rich.table import Table
     from rich.text import Text
 
+    from .tables import FOLD, NUMBER, Column, Grid, Row, long_cells
 
-    title = Text(f"Hessian of {short_name(output)}", style="bold")
-    table = Table(title=title, title_justify="left",
-                  box=box.SIMPLE_HEAD, caption="row a, column b: d2 output / da db",
-                  caption_justify="left", min_width=40)
-    table.add_column("", style="bold cyan")
-    for name in names:
-        table.add_column(Text(name, style="bold cyan"), justify="right")
-    for name, row in zip(names, matrix):
-        table.add_row(Text(name), *[shown(v, precision) for v in row])
-    return table
+    numbers = [[shown(v, precision) for v in row] for row in matrix]
+    columns = [Column("", style="bold cyan", kind=FOLD)]
+    columns += [Column(name, justify="right", kind=NUMBER) for name in names]
+    rows = [Row((Text(name, style="bold cyan"), *row)) for name, row in zip(names, numbers)]
+
+    def entries(width: int) -> Any:
+        return long_cells((Text(a, style="bold cyan"), Text(b, style="bold cyan"), value)
+                          for a, row in zip(names, numbers) for b, value in zip(names, row))
+
+    return Grid(columns, rows, title=Text(f"Hessian of {short_name(output)}", style="bold"),
+                caption=Text("row a, column b: d2 output / da db"), long=entries,
+                min_width=40)
 
 
 def render_json(report: HessianReport, options: RenderOptions) -> str:

@@ -58,25 +58,23 @@ def render_json(subject: object, options: RenderOptions) -> str:
 
 
 def render_table(subject: object, options: RenderOptions) -> Any:
-    from rich import box
-    from rich.table import Table
     from rich.text import Text
 
-    table = Table(title="operations", box=box.SIMPLE_HEAD, title_justify="left",
-                  caption="d/da: the local derivative d out / d a; a gate multiplies it "
-                  "by the gradient flowing back", caption_justify="left")
-    table.add_column("op", style="bold", no_wrap=True)
-    table.add_column("written", no_wrap=True)
-    table.add_column("arity", justify="right", no_wrap=True)
-    table.add_column("local derivatives", ratio=2)
-    table.add_column("notes", style="dim", ratio=1, overflow="fold")
+    from .tables import NUMBER, WORDS, Column, Grid, Row
+
+    columns = [Column("op", style="bold", kind=NUMBER), Column("written", kind=WORDS),
+               Column("arity", justify="right", kind=NUMBER),
+               Column("local derivatives", kind=WORDS),
+               Column("notes", style="dim", kind=WORDS)]
+    rows = []
     for op in listed():
-        derivative = Text("\n".join(f"d/d{arg} = {text}" for arg, text in rules(op)))
+        derivative = "\n".join(f"d/d{arg} = {text}" for arg, text in rules(op))
         notes = op.kinks or (f"one gate; --expand: {op.expansion}" if op.expansion else "")
         if op.form == "leaf":
             notes = op.summary
-        table.add_row(op.name, Text(written(op)), op.arity_text(), derivative, Text(notes))
-    table.add_row("def", Text("f(a, ...)"), "any",
-                  Text("by a backward pass over the body"),
-                  Text("a user-defined function: one gate; --expand copies the body in"))
-    return table
+        rows.append(Row((op.name, written(op), op.arity_text(), derivative, notes)))
+    rows.append(Row(("def", "f(a, ...)", "any", "by a backward pass over the body",
+                     "a user-defined function: one gate; --expand copies the body in")))
+    caption = ("d/da: the local derivative d out / d a; a gate multiplies it by the gradient "
+               "flowing back")
+    return Grid(columns, rows, title=Text("operations"), caption=Text(caption))
