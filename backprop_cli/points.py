@@ -11,7 +11,7 @@ import itertools
 import json
 import math
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import IO, NamedTuple
 
 import numpy as np
@@ -34,12 +34,12 @@ class Sweep(NamedTuple):
     start: float
     stop: float
     count: int
-
-
-SWEEP = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)=([^:]+):([^:]+):([0-9]+)\Z", re.ASCII)
+    start_text: str = ""  # the decimals as written, for points exact to the decimal
+    stop_text: str = ""
 
 
 MAX_SWEEP_POINTS = 10**9  # rows of one grid; a chunk at a time, so this bounds time only
+SWEEP_FORM = "NAME=START:STOP:COUNT (COUNT points from START to STOP, both included)"
 
 
 def check_sweeps(sweeps: Sequence[Sweep]) -> None:
@@ -52,18 +52,46 @@ def check_sweeps(sweeps: Sequence[Sweep]) -> None:
         raise ValueError(f"the sweeps make {total:,} points, more than {MAX_SWEEP_POINTS:,}")
 
 
+def _is_number(text: str) -> bool:
+    return bool(DECIMAL.match(text)) and math.isfinite(float(text))
+
+
+def _as_step(name: str, start: str, step: str, stop: str) -> str:
+    """What to write for MATLAB's START:STEP:STOP, when the fields read so give whole points."""
+    from fractions import Fraction
+
+    if not all(_is_number(part) for part in (start, step, stop)) or Fraction(step) == 0:
+        return ""
+    count = (Fraction(stop) - Fraction(start)) / Fraction(step) + 1
+    if count.denominator != 1 or not 2 <= count <= MAX_SWEEP_POINTS:
+        return ""
+    points = f"{start} and {stop}" if count == 2 else f"{start}, {start}+{step}, ..., {stop}"
+    return f"; for the {count} points {points} write {name}={start}:{stop}:{count}"
+
+
 def parse_sweep(text: str) -> Sweep:
     """``x=-5:5:101``: 101 evenly spaced points from -5 to 5, both ends included."""
-    match = SWEEP.match(text)
-    if not match:
-        raise ValueError(f"{text!r}: write NAME=START:STOP:COUNT, such as x=-5:5:101")
-    name, start, stop, count = match.groups()
+    name, sep, spec = text.partition("=")
+    name = name.strip(" \t")
+    fields = [field.strip(" \t") for field in spec.split(":")]
+    if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name, re.ASCII) \
+            or len(fields) != 3:
+        raise ValueError(f"{text!r}: write {SWEEP_FORM}, such as x=-5:5:101")
+    start, stop, count = fields
     for part in (start, stop):
-        if not DECIMAL.match(part) or not math.isfinite(float(part)):
+        if not _is_number(part):
             raise ValueError(f"{text!r}: {part!r} is not a plain finite number")
+    if not re.fullmatch(r"[0-9]+", count, re.ASCII):
+        raise ValueError(f"{text!r}: the count {count!r} is not a whole number of points: "
+                         f"the fields are {SWEEP_FORM}" + _as_step(name, start, stop, count))
     if not 1 <= int(count) <= MAX_SWEEP_POINTS:
         raise ValueError(f"{text!r}: the count must be from 1 to {MAX_SWEEP_POINTS:,}")
-    return Sweep(name, float(start), float(stop), int(count))
+    if int(count) == 1 and float(start) != float(stop):
+        raise ValueError(f"{text!r} is the one point {start}: the fields are {SWEEP_FORM}"
+                         + (_as_step(name, start, stop, count)
+                            or f"; for the 2 points {start} and {stop} write "
+                            f"{name}={start}:{stop}:2"))
+    return Sweep(name, float(start), float(stop), int(count), start, stop)
 
 
 def sweep_chunks(sweeps: Sequence[Sweep], chunk_rows: int = CHUNK_ROWS) -> Iterator[Chunk]:
@@ -71,25 +99,73 @@ def sweep_chunks(sweeps: Sequence[Sweep], chunk_rows: int = CHUNK_ROWS) -> Itera
     check_sweeps(sweeps)
     shape = [s.count for s in sweeps]
     total = math.prod(shape)
+    exact = {s.name: _exact_points(s) for s in sweeps}
     for first in range(0, total, chunk_rows):
         index = np.arange(first, min(total, first + chunk_rows), dtype=np.int64)
         columns = {}
         rest = index
         for s, size in zip(reversed(sweeps), reversed(shape)):
             rest, position = np.divmod(rest, size)
-            columns[s.name] = _points(s, position)
+            columns[s.name] = exact[s.name](position)
         yield Chunk(first + 1, {s.name: columns[s.name] for s in sweeps}, len(index))
 
 
-def _points(s: Sweep, position: np.ndarray) -> np.ndarray:
-    """Evenly spaced, both ends exact, and no overflow over the whole range of doubles."""
-    if s.count == 1:
-        return np.full(position.shape, s.start)
-    t = position / (s.count - 1)
-    with np.errstate(all="ignore"):
-        points = s.start * (1.0 - t) + s.stop * t
-    points[position == s.count - 1] = s.stop
-    return points
+def _scaled(text: str, fallback: float) -> tuple[int, int]:
+    """The decimal ``text`` (or the double ``fallback``) exactly, as (m, e): m * 10**e."""
+    from decimal import Decimal
+
+    sign, digits, exponent = (Decimal(text) if text else Decimal(fallback)).as_tuple()
+    assert isinstance(exponent, int)
+    m = int("".join(map(str, digits)) or "0")
+    return (-m if sign else m), exponent
+
+
+EXACT_DOUBLES = 2**53  # every integer up to this is a double
+
+
+def _exact_points(s: Sweep) -> Callable[[np.ndarray], np.ndarray]:
+    """Point k is start + k * (stop - start) / (count - 1), exact, then rounded once.
+
+    With start = A / 10**e and stop = B / 10**e, point k is N / D, N = A*(count-1) +
+    k*(B-A) and D = (count-1) * 10**e, integers. When both fit in 53 bits they are doubles
+    exactly, so one IEEE division (vectorised) rounds the exact quotient correctly. Up to
+    63 bits, a long double division (64-bit significand) rounds it, then the rounding to
+    a double; the two roundings differ from one only where the first lands on a midpoint
+    between doubles, and those points are computed again exactly. Otherwise Python's
+    integer division does it, which is correctly rounded too.
+    """
+    (a, ea), (b, eb) = _scaled(s.start_text, s.start), _scaled(s.stop_text, s.stop)
+    e = min(ea, eb, 0)
+    a, b = a * 10 ** (ea - e), b * 10 ** (eb - e)
+    steps = max(s.count - 1, 1)
+    base, delta, denominator = a * steps, b - a, steps * 10**-e
+    if max(abs(a), abs(b)) * steps <= EXACT_DOUBLES and denominator <= EXACT_DOUBLES:
+        def fast(position: np.ndarray) -> np.ndarray:
+            numerators = base + position * delta  # int64, exact: |N| <= 2**53
+            return numerators.astype(np.float64) / float(denominator)
+        return fast
+
+    def careful(position: np.ndarray) -> np.ndarray:
+        return np.fromiter(((base + k * delta) / denominator for k in position.tolist()),
+                           dtype=np.float64, count=len(position))
+
+    if 2 * max(abs(a), abs(b)) * steps < 2**63 and denominator < 2**63 and LONG_DOUBLE_BITS >= 64:
+        def twice_rounded(position: np.ndarray) -> np.ndarray:
+            numerators = base + position * delta  # int64, exact
+            quotient = numerators.astype(np.longdouble) / np.longdouble(denominator)
+            points = quotient.astype(np.float64)
+            rest = quotient - points  # exact: within a double's unit of its rounding
+            toward = np.nextafter(points, np.where(rest > 0, np.inf, -np.inf))
+            midway = (rest != 0) & (2 * np.abs(rest) == np.abs(toward - points.astype(
+                np.longdouble)))
+            if midway.any():
+                points[midway] = careful(position[midway])
+            return points
+        return twice_rounded
+    return careful
+
+
+LONG_DOUBLE_BITS = np.finfo(np.longdouble).nmant + 1  # 64 on x86-64, 113 on aarch64 Linux
 
 
 # -- CSV and JSON Lines ------------------------------------------------------------------------
