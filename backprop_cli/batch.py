@@ -30,20 +30,72 @@ def bind_columns(graph: Graph, values: Mapping[str, float], columns: Sequence[st
     A column must be an input, and an input is given by a column or a binding, not both.
     """
     from .api import bind_inputs
-    from .core.names import check_input_name
+    from .core.names import unknown_name_hint
 
+    names = graph.input_names()  # once: it walks the whole graph
+    inputs = set(names)
     for name in columns:
         if name in values:
             raise InputError(f"{name} is given both by {origin} and on the command line")
-        check_input_name(graph, name, origin)
+        if name not in inputs:
+            raise InputError(f"{origin}: {name} is not an input of the program",
+                             hint=unknown_name_hint(name, names))
     return bind_inputs(graph, {**values, **dict.fromkeys(columns, 0.0)})
 
 
+def choose_columns(graph: Graph, header: Sequence[str], bound: Mapping[str, float],
+                   origin: str, keep: Sequence[str] = ()) -> list[str]:
+    """The columns of a data file read as numbers: the ones that name inputs.
+
+    The other columns are not read (a data file may have an ``id`` or a ``label``),
+    except the ``keep`` ones, copied verbatim into the output. An input that neither a
+    column, ``bound`` nor the program gives is an error naming the file's columns.
+    """
+    from .core.names import name_list, suggest
+
+    inputs = graph.input_names()
+    known = set(inputs)
+    numbers = [name for name in header if name in known]
+    counts: dict[str, int] = {}
+    for name in header:
+        counts[name] = counts.get(name, 0) + 1
+    output_names = {"value", *(f"d_{name}" for name in inputs)}
+    for name in keep:
+        if name not in counts:
+            raise InputError(f"--keep {name}: {origin} has no column {name!r}",
+                             hint=suggest(name, list(counts))
+                             or f"its columns are {name_list(list(header))}")
+        if name in known:
+            raise InputError(f"--keep {name}: {name} is an input, in every row already")
+        if name in output_names:
+            raise InputError(f"--keep {name}: the output has a column {name} already")
+    for name in [*numbers, *keep]:
+        if counts[name] > 1:
+            raise InputError(f"{origin}: the column {name} appears twice")
+    given = set(numbers) | set(bound)
+    nodes = graph.nodes
+    missing = [graph.nodes[i].name or "" for i in graph.inputs
+               if nodes[i].name not in given and nodes[i].value is None]
+    if missing:
+        unused = [name for name in header if name not in known and name not in keep]
+        near = next(filter(None, (suggest(name, unused) for name in missing)), None)
+        plural = "s" if len(missing) > 1 else ""
+        raise InputError(
+            f"{origin} has no column{plural} {name_list(missing)}, and no value is bound "
+            f"for {'them' if plural else 'it'}",
+            hint=near or (f"its columns are {name_list(list(header))}" if header
+                          else f"bind {'them' if plural else 'it'}: "
+                          + " ".join(f"{m}=VALUE" for m in missing[:5])))
+    return numbers
+
+
 class BatchReport(NamedTuple):
-    """What batch output shows: the inputs' names and the evaluated chunks, as they come."""
+    """What batch output shows: the inputs' names and the evaluated chunks, as they come;
+    first in each row, the columns of the data file kept verbatim (``kept``)."""
 
     names: list[str]
     rows: Iterable[Rows]
+    kept: Sequence[str] = ()
 
 
 class Rows(NamedTuple):
@@ -53,6 +105,7 @@ class Rows(NamedTuple):
     inputs: list[np.ndarray]
     value: np.ndarray
     grads: list[np.ndarray]
+    kept: Sequence[Sequence[Any]] = ()  # per kept column, its cells as read
 
 
 def evaluate_chunks(graph: Graph, fixed: Mapping[int, float], chunks: Iterable[Chunk],
@@ -70,7 +123,8 @@ def evaluate_chunks(graph: Graph, fixed: Mapping[int, float], chunks: Iterable[C
       the backward pass multiplies it into every argument that depends on an input
       (infinity times zero is NaN) and adds it into their sums.
     """
-    ids = {graph.nodes[i].name: i for i in graph.inputs}
+    inputs = graph.inputs  # once: it walks the whole graph
+    ids = {graph.nodes[i].name: i for i in inputs}
     passed_on = {a for node in graph.nodes if node.op.keeps_nonfinite for a in node.args}
     gates = [i for i, node in enumerate(graph.nodes)
              if not node.op.is_leaf and i not in passed_on]
@@ -84,12 +138,13 @@ def evaluate_chunks(graph: Graph, fixed: Mapping[int, float], chunks: Iterable[C
             grads = _skip_zero_gradients(graph, values, backward(graph, values, xp), xp, n)
             # the rows with a bad value or gradient, either
             bad = () if allow_nonfinite else _bad_rows(
-                [*(values[i] for i in gates), *(grads[i] for i in graph.inputs)], n)
+                [*(values[i] for i in gates), *(grads[i] for i in inputs)], n)
         rows = Rows(
             chunk.first_row,
-            [np.broadcast_to(np.asarray(leaves[i], dtype=float), (n,)) for i in graph.inputs],
+            [np.broadcast_to(np.asarray(leaves[i], dtype=float), (n,)) for i in inputs],
             np.broadcast_to(np.asarray(values[graph.output], dtype=float), (n,)),
-            [np.broadcast_to(np.asarray(grads[i], dtype=float), (n,)) for i in graph.inputs],
+            [np.broadcast_to(np.asarray(grads[i], dtype=float), (n,)) for i in inputs],
+            list((chunk.kept or {}).values()),
         )
         if len(bad):
             rows, failed = _at_one_point(graph, leaves, rows, bad, n)
@@ -97,7 +152,7 @@ def evaluate_chunks(graph: Graph, fixed: Mapping[int, float], chunks: Iterable[C
                 k, error = failed
                 if k:  # the rows before it first, whatever the chunks
                     yield Rows(rows.first_row, [c[:k] for c in rows.inputs], rows.value[:k],
-                               [g[:k] for g in rows.grads])
+                               [g[:k] for g in rows.grads], [c[:k] for c in rows.kept])
                 error.message = f"{origin}, row {chunk.first_row + k:,}: {error.message}"
                 raise error
         yield rows
@@ -126,7 +181,7 @@ def _at_one_point(graph: Graph, leaves: Mapping[int, Any], rows: Rows, bad: np.n
         value[k] = single.values[graph.output]
         for g, i in zip(grads, graph.inputs):
             g[k] = single.grads[i]
-    return Rows(rows.first_row, rows.inputs, value, grads), failed
+    return Rows(rows.first_row, rows.inputs, value, grads, rows.kept), failed
 
 
 class _ZeroGradientsPassNothing:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Collection
 from typing import Any
 
 from .core.errors import InputError
@@ -57,15 +58,33 @@ def _character(text: str, offset: int) -> str:
     return f"{error.message}: {error.hint}" if error.hint else error.message
 
 
+class JsonConstant(str):
+    """``NaN``, ``Infinity`` or ``-Infinity`` in JSON, kept as the token for its message."""
+
+    __slots__ = ()
+
+
+class JsonInteger(float):
+    """A JSON integer: its double, and its digits as written (for a column kept verbatim)."""
+
+    __slots__ = ("text",)
+
+    def __new__(cls, text: str) -> JsonInteger:
+        number = super().__new__(cls, text)  # a double, however many digits (no int)
+        number.text = text
+        return number
+
+
 def load_json_object(text: str | bytes, origin: str, *, check_constants: bool = True) -> Any:
     """JSON with numbers as floats (no huge integers) and no name given twice in one
     object: the reading that --values and JSON Lines share. NaN and Infinity are refused
-    here unless the caller checks every number itself (and can name its column)."""
+    here unless the caller checks every number itself (and can name its column): then
+    they are JsonConstant strings, and integers are JsonInteger."""
     import json
 
-    def reject_constant(token: str) -> float:
+    def reject_constant(token: str) -> Any:
         if not check_constants:
-            return float(token.replace("Infinity", "inf"))
+            return JsonConstant(token)
         raise InputError(f"{origin}: {token} is not a finite number")
 
     def unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -76,12 +95,18 @@ def load_json_object(text: str | bytes, origin: str, *, check_constants: bool = 
             raise InputError(f"{origin}: {twice} is given twice in one object")
         return data
 
-    return json.loads(text, parse_constant=reject_constant, parse_int=float,
+    return json.loads(text, parse_constant=reject_constant,
+                      parse_int=float if check_constants else JsonInteger,
                       object_pairs_hook=unique)
 
 
-def parse_values_file(text: str, origin: str) -> dict[str, float]:
-    """A JSON object of numbers, or NAME=VALUE lines (blank lines and # comments allowed)."""
+def parse_values_file(text: str, origin: str, wanted: Collection[str] | None = None
+                      ) -> dict[str, float]:
+    """A JSON object of numbers, or NAME=VALUE lines (blank lines and # comments allowed).
+
+    With ``wanted`` (the program's inputs), the other names are skipped unread, whatever
+    their values: a file of values may be shared by several programs.
+    """
     stripped = text.lstrip()
     if stripped.startswith("{"):
         import json
@@ -96,6 +121,8 @@ def parse_values_file(text: str, origin: str) -> dict[str, float]:
             raise InputError(f"{origin}: expected a JSON object of names and numbers")
         values: dict[str, float] = {}
         for name, value in data.items():
+            if wanted is not None and name not in wanted:
+                continue
             if not NAME.match(name):
                 raise InputError(f"{origin}: {name!r} is not a name")
             if isinstance(value, bool) or not isinstance(value, int | float):
@@ -109,6 +136,9 @@ def parse_values_file(text: str, origin: str) -> dict[str, float]:
     for number, line in enumerate(text.splitlines(), start=1):
         line = line.split("#", 1)[0].strip(" \t\r")
         if not line:
+            continue
+        if wanted is not None and "=" in line \
+                and line.partition("=")[0].strip(ASCII_SPACE) not in wanted:
             continue
         try:
             name, value = parse_binding(line)

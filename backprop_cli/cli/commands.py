@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 from ..core.errors import InputError, OutputError
 from .options import (
@@ -47,6 +48,11 @@ Examples:
               help="Evaluate along a range (x=-5:5:101); several sweeps make a grid.")
 @click.option("--chunk-rows", default=65_536, show_default=True, type=click.IntRange(1),
               help="Rows evaluated together with --at or --sweep.")
+@click.option("--keep", "keep", metavar="COLUMNS", multiple=True,
+              help="With --at, copy these columns of FILE (id,label) verbatim into each "
+                   "output row, first; columns that are not inputs are otherwise ignored.")
+@click.option("--max-line-bytes", default=8 << 20, show_default=True, type=click.IntRange(1),
+              help="With --at, refuse a line of FILE longer than this.")
 @click.option("--value", "only_value", is_flag=True,
               help="Print only the output's value (for $(...)).")
 @click.option("--grad", "only_grad", metavar="NAME", multiple=True,
@@ -76,7 +82,8 @@ Examples:
                    "denominator)  [default: 100,000].")
 @click.pass_context
 def eval_command(ctx: click.Context, fmt: str | None, at: str | None, sweeps: tuple[str, ...],
-                 chunk_rows: int, only_value: bool, only_grad: tuple[str, ...],
+                 chunk_rows: int, keep: tuple[str, ...], max_line_bytes: int,
+                 only_value: bool, only_grad: tuple[str, ...],
                  each_line: bool, allow_nonfinite: bool, precision: int, max_rows: int,
                  explain: bool, tie_rule: str, exact_mode: bool, max_digits: int | None,
                  **program: Any) -> None:
@@ -118,9 +125,17 @@ def eval_command(ctx: click.Context, fmt: str | None, at: str | None, sweeps: tu
         for other, given in (("--exact", exact_mode), ("--explain", explain)):
             if given:
                 refuse(other, batch, f"{other} is for one point")
+        for option, parameter in (("-p/--precision", "precision"), ("--max-rows", "max_rows")):
+            if ctx.get_parameter_source(parameter) not in (None, ParameterSource.DEFAULT):
+                raise click.UsageError(
+                    f"{option} is for the table; with {batch} every number is written "
+                    "in full, so that it reads back as the same double", ctx=ctx)
         evaluate_many(ctx, ProgramSpec(**program), at, sweeps, fmt or "csv", chunk_rows,
-                      allow_nonfinite, tie_rule)
+                      allow_nonfinite, tie_rule, keep=keep, max_line_bytes=max_line_bytes)
         return
+    for option, parameter in (("--keep", "keep"), ("--max-line-bytes", "max_line_bytes")):
+        if ctx.get_parameter_source(parameter) not in (None, ParameterSource.DEFAULT):
+            raise click.UsageError(f"{option} is for --at FILE", ctx=ctx)
     if explain and number:
         refuse("--explain", number, f"{number} prints one number alone")
     if number and fmt is not None:
@@ -166,15 +181,22 @@ def evaluate_each_line(ctx: click.Context, spec: ProgramSpec, allow_nonfinite: b
 
 def evaluate_many(ctx: click.Context, spec: ProgramSpec, at: str | None,
                   sweep_texts: tuple[str, ...], fmt: str, chunk_rows: int,
-                  allow_nonfinite: bool, tie_rule: str = "first") -> None:
+                  allow_nonfinite: bool, tie_rule: str = "first", *,
+                  keep: tuple[str, ...] = (), max_line_bytes: int = 8 << 20) -> None:
     """Batch mode: one row per point, streamed a chunk at a time."""
     from ..allocator import keep_freed_memory
-    from ..batch import BatchReport, bind_columns, evaluate_chunks
+    from ..batch import BatchReport, bind_columns, choose_columns, evaluate_chunks
     from ..numerics import array_math, ties
     from ..points import check_sweeps, parse_sweep, read_points, sweep_chunks
+    from ..values import parse_binding
 
     if at is not None and sweep_texts:
         raise click.UsageError("use --at or --sweep, not both", ctx=ctx)
+    kept = [name.strip() for text in keep for name in text.split(",") if name.strip()]
+    if kept and at is None:
+        raise click.UsageError("--keep copies columns of --at FILE: a sweep has none", ctx=ctx)
+    if len(set(kept)) < len(kept):
+        raise click.UsageError("--keep names a column twice", ctx=ctx)
     reads_stdin = spec.file == "-" or (spec.file is None and spec.arguments[:1] == ("-",))
     if at == "-" and reads_stdin:
         raise click.UsageError("the program and --at cannot both come from stdin", ctx=ctx)
@@ -189,12 +211,22 @@ def evaluate_many(ctx: click.Context, spec: ProgramSpec, at: str | None,
         chunks = sweep_chunks(sweeps, chunk_rows)
         origin = "--sweep"
     else:
-        origin, columns, chunks = read_points(str(at), chunk_rows, stdin_bytes())
+        points = read_points(str(at), stdin_bytes(), max_line_bytes)
+        origin = points.origin
+        # a column wins over a --values file; a binding on the command line and a column
+        # for the same input is an error (bind_columns)
+        arguments = spec.arguments[1:] if spec.file is None else spec.arguments
+        on_command_line = {parse_binding(text)[0] for text in arguments}
+        header = set(points.header)
+        values = {name: value for name, value in values.items()
+                  if name in on_command_line or name not in header}
+        columns = choose_columns(graph, points.header, values, origin, kept)
+        chunks = points.chunks(columns, kept, chunk_rows)
     fixed = bind_columns(graph, values, columns, origin)
     keep_freed_memory()  # each chunk's arrays reuse the last one's memory
     evaluated = evaluate_chunks(graph, fixed, chunks, allow_nonfinite=allow_nonfinite,
                                 origin=origin, xp=ties.namespace(array_math, tie_rule))
-    report = BatchReport(list(graph.input_names()), evaluated)
+    report = BatchReport(list(graph.input_names()), evaluated, kept)
     show(render("batch", "jsonl" if fmt in ("json", "jsonl") else "csv", report))
 
 

@@ -307,11 +307,15 @@ def load_program(ctx: click.Context, spec: ProgramSpec,
     reads_stdin = spec.file == "-" or (spec.file is None and program == "-")
     if reads_stdin and spec.values_file == "-":
         raise click.UsageError("the program and --values cannot both come from stdin", ctx=ctx)
-    values = collect_values(ctx, args, spec.values_file, spec.max_bytes)
+    values = collect_values(ctx, args, None, spec.max_bytes)
     text, origin = read_program(program, spec.file, spec.max_bytes)
     graph = parse_program(text, origin=origin, output=spec.output, expand=spec.expand,
                           max_nodes=spec.max_nodes, max_bytes=spec.max_bytes,
                           inline_functions=inline_functions)
+    if spec.values_file is not None:  # the names the program takes; others are skipped
+        text, origin = read_program(None, spec.values_file, spec.max_bytes)
+        shared = parse_values_file(text, origin, wanted=set(graph.input_names()))
+        values = {**{k: v for k, v in shared.items() if k not in values}, **values}
     return graph, values, bool(args) or spec.values_file is not None
 
 

@@ -9,12 +9,14 @@ non-finite number is written number by number (``csv_number``: the same text) wi
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 import orjson
 
 from ..batch import BatchReport, Rows
 from ..core.numbers import csv_number, json_number
+from ..values import JsonConstant, JsonInteger
 from .registry import Blocks, RenderOptions
 
 
@@ -27,16 +29,48 @@ def _matrix(rows: Rows) -> np.ndarray:
 
 
 def render_csv(report: BatchReport, options: RenderOptions) -> Blocks:
-    return Blocks(_csv_chunks(report.names, report.rows))
+    return Blocks(_csv_chunks(report.names, report.rows, report.kept))
 
 
 def render_jsonl(report: BatchReport, options: RenderOptions) -> Blocks:
-    return Blocks(_jsonl_chunks(report.names, report.rows))
+    return Blocks(_jsonl_chunks(report.names, report.rows, report.kept))
 
 
-def _csv_chunks(names: Sequence[str], evaluated: Iterable[Rows]) -> Iterator[bytes]:
+def _csv_cell(cell: Any) -> str:
+    """A kept cell in CSV: its text, quoted when it holds a separator or a quote."""
+    if isinstance(cell, str):
+        text = cell
+    elif cell is None:
+        text = ""
+    else:
+        text = _json_text(cell).decode()
+    if any(c in text for c in ',"\r\n') or text != text.strip(" \t"):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _json_text(cell: Any) -> bytes:
+    """A kept cell in JSON: as read (an integer's digits as written)."""
+    if isinstance(cell, JsonInteger):
+        return cell.text.encode()
+    if isinstance(cell, JsonConstant):
+        return orjson.dumps(str(cell))
+    return orjson.dumps(cell, option=orjson.OPT_PASSTHROUGH_SUBCLASS, default=_nested)
+
+
+def _nested(value: Any) -> Any:
+    """Numbers inside a kept array or object, read as JsonInteger or JsonConstant."""
+    if isinstance(value, JsonInteger):
+        return orjson.Fragment(value.text)
+    if isinstance(value, JsonConstant):
+        return str(value)
+    raise TypeError
+
+
+def _csv_chunks(names: Sequence[str], evaluated: Iterable[Rows],
+                kept: Sequence[str] = ()) -> Iterator[bytes]:
     """The header comes with the first evaluated chunk: an error before it prints nothing."""
-    top = (",".join(header(names)) + "\n").encode()
+    top = (",".join([*map(_csv_cell, kept), *header(names)]) + "\n").encode()
     for rows in evaluated:
         matrix = _matrix(rows)
         if np.isfinite(matrix).all():
@@ -45,6 +79,11 @@ def _csv_chunks(names: Sequence[str], evaluated: Iterable[Rows]) -> Iterator[byt
         else:
             block = "".join(",".join(map(csv_number, row)) + "\n"
                             for row in matrix.tolist()).encode()
+        if kept and len(matrix):
+            prefixes = [",".join(map(_csv_cell, cells)).encode() + b","
+                        for cells in zip(*rows.kept)]
+            block = b"".join(p + line + b"\n"
+                             for p, line in zip(prefixes, block[:-1].split(b"\n")))
         if top:
             yield top
             top = b""
@@ -53,13 +92,20 @@ def _csv_chunks(names: Sequence[str], evaluated: Iterable[Rows]) -> Iterator[byt
         yield top
 
 
-def _jsonl_chunks(names: Sequence[str], evaluated: Iterable[Rows]) -> Iterator[bytes]:
+def _jsonl_chunks(names: Sequence[str], evaluated: Iterable[Rows],
+                  kept: Sequence[str] = ()) -> Iterator[bytes]:
     keys = header(names)
+    kept_keys = [orjson.dumps(name) + b":" for name in kept]
     for rows in evaluated:
         matrix = _matrix(rows)
         finite = bool(np.isfinite(matrix).all())
         out = []
-        for row in matrix.tolist():
+        for k, row in enumerate(matrix.tolist()):
             values = row if finite else [json_number(v) for v in row]
-            out.append(orjson.dumps(dict(zip(keys, values))))
+            line = orjson.dumps(dict(zip(keys, values)))
+            if kept:
+                line = (b"{" + b",".join(key + _json_text(column[k])
+                                         for key, column in zip(kept_keys, rows.kept))
+                        + (b"," + line[1:] if len(line) > 2 else b"}"))
+            out.append(line)
         yield b"\n".join(out) + b"\n"

@@ -24,10 +24,9 @@ CSV_CASES = [
     ("fullwidth digit", "x,y\n\uff11,1\n".encode(), 2, ["row 1"]),
     ("empty file", b"", 2, ["empty"]),
     ("blank file", b"\n\n  \n", 2, ["empty"]),
-    ("unknown column", b"x,q\n1,2\n", 2, ["q"]),
+    ("unknown column", b"x,q\n1,2\n", 2, ["no column y", "x, q"]),  # q is ignored
     ("duplicate column", b"x,x\n1,2\n", 2, ["twice"]),
-    ("empty header cell", b"x,,y\n1,2,3\n", 2, ["column"]),
-    ("cyrillic header", "\u0445,y\n1,2\n".encode(), 2, ["header"]),
+    ("cyrillic header", "\u0445,y\n1,2\n".encode(), 2, ["no column x"]),
     ("semicolons", b"x,y\n1;2\n", 2, ["row 1"]),
     ("unclosed quote", b'x,y\n"1,2\n', 2, ["row 1"]),
     ("NUL byte", b"x,y\n1,2\x00\n", 2, ["row 1"]),
@@ -117,7 +116,6 @@ def test_csv_error_rows_count_blank_lines(tmp_path: Path) -> None:
 
 JSONL_CASES = [
     ("missing key", b'{"x":1,"y":2}\n{"x":3}\n', ["row 2"]),
-    ("extra key", b'{"x":1,"y":2}\n{"x":3,"y":4,"z":5}\n', ["row 2"]),
     ("array", b'{"x":1,"y":2}\n[1,2]\n', ["row 2"]),
     ("scalar", b'"x"\n', ["row 1"]),
     ("string", b'{"x":1,"y":"2"}\n', ["column y"]),
@@ -129,7 +127,7 @@ JSONL_CASES = [
     ("bad utf-8", b'{"x":1,"y":2}\n\xff\n', ["row 2"]),
     ("deep nesting", b"[" * 100_000 + b"]" * 100_000 + b"\n", ["row 1"]),
     ("empty", b"", ["empty"]),
-    ("unknown key", b'{"x":1,"y":2,"q":3}\n', ["q"]),
+    ("unknown key", b'{"x":1,"q":3}\n', ["no column y", "q"]),  # q is ignored
     ("bad name", b'{"x ":1,"y":2}\n', ["x "]),
     ("huge integer", b'{"x":1,"y":1' + b"0" * 400 + b"}\n", ["column y"]),
     ("duplicate key", b'{"x":1,"x":2,"y":3}\n', ["x"]),

@@ -96,7 +96,7 @@ def test_sweeps_make_a_grid() -> None:
     ("x,y\n1,2\n1-2,\n", "row 2 (line 3), column x", 1),
     ("x,y\n1,nan\n", "row 1 (line 2), column y", 0),
     ("x,y\n1,1e999\n", "row 1 (line 2), column y", 0),
-    ("x,q\n1,2\n", "q is not an input", 0),
+    ("x,q\n1,2\n", "has no column y", 0),
     ("x,y\r1,2\r3,4\r", "its lines end in a carriage return alone", 0),
     ("", "empty", 0),
 ])
@@ -134,9 +134,10 @@ def test_missing_inputs_and_conflicts(tmp_path) -> None:
 
 
 def test_read_csv_chunks() -> None:
-    header, chunks = read_csv(io.BytesIO(b"a,b\n1,2\n3,4\n5,6\n"), "t", chunk_rows=2)
-    assert header == ["a", "b"]
-    got = [(c.first_row, c.columns["a"].tolist(), c.rows) for c in chunks]
+    points = read_csv(io.BytesIO(b"a,b\n1,2\n3,4\n5,6\n"), "t")
+    assert points.header == ["a", "b"]
+    got = [(c.first_row, c.columns["a"].tolist(), c.rows)
+           for c in points.chunks(["a", "b"], chunk_rows=2)]
     assert got == [(1, [1.0, 3.0], 2), (3, [5.0], 1)]
 
 
