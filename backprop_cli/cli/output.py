@@ -40,7 +40,7 @@ def show(rendered: Any, path: str | None = None) -> None:
     if isinstance(rendered, Blocks):
         from ..streaming import write_blocks
 
-        write_blocks(_stdout_bytes(), rendered.chunks)
+        write_blocks(_stdout_bytes(), rendered.chunks, rendered.header_lines)
         return
     if path is not None:
         with open_out(path, binary=True) as handle:

@@ -27,7 +27,7 @@ def _matrix(rows: Rows) -> np.ndarray:
 
 
 def render_csv(report: BatchReport, options: RenderOptions) -> Blocks:
-    return Blocks(_csv_chunks(report.names, report.rows))
+    return Blocks(_csv_chunks(report.names, report.rows), header_lines=1)
 
 
 def render_jsonl(report: BatchReport, options: RenderOptions) -> Blocks:
