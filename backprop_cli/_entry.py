@@ -23,7 +23,8 @@ def _interrupted() -> None:
 
 def run() -> None:
     try:
-        signal.signal(signal.SIGTERM, _terminated)
+        if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:  # ignored stays ignored
+            signal.signal(signal.SIGTERM, _terminated)
         import gc
 
         gc.disable()  # a short-lived process: no cyclic collection passes
