@@ -85,7 +85,8 @@ class SGD:
 
 
 class Adam:
-    """Adam with bias correction, as in ``torch.optim.Adam``."""
+    """Adam with bias correction, as in ``torch.optim.Adam``. The command line refuses
+    ``eps`` 0; given it here, a component whose gradients were all 0 stays put."""
 
     def __init__(self, size: int, settings: Settings) -> None:
         self.s = settings
@@ -102,7 +103,9 @@ class Adam:
         for k, g in enumerate(grads):
             m[k] = s.beta1 * m[k] + (1.0 - s.beta1) * g
             v[k] = s.beta2 * v[k] + (1.0 - s.beta2) * g * g
-            params[k] -= s.lr * (m[k] / c1) / (math.sqrt(v[k] / c2) + s.eps)
+            denominator = math.sqrt(v[k] / c2) + s.eps
+            if denominator:  # 0 only with eps 0 where every gradient so far was 0: no move
+                params[k] -= s.lr * (m[k] / c1) / denominator
 
 
 OPTIMIZERS = ("sgd", "momentum", "adam")

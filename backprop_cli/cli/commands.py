@@ -417,12 +417,14 @@ Examples:
               type=click.Choice(["sgd", "momentum", "adam"]),
               help="Plain gradient descent, SGD with momentum, or Adam (as in PyTorch).")
 @click.option("--momentum", default=0.9, show_default=True, type=Finite(0, 1),
-              help="Momentum factor (--optimizer momentum).")
-@click.option("--nesterov", is_flag=True, help="Nesterov momentum (--optimizer momentum).")
+              help="Momentum factor (--optimizer momentum only).")
+@click.option("--nesterov", is_flag=True,
+              help="Nesterov momentum (--optimizer momentum only, with --momentum above 0).")
 @click.option("--betas", default="0.9,0.999", show_default=True, metavar="B1,B2",
-              help="Adam's decay rates of the gradient's mean and square.")
-@click.option("--eps", default=1e-8, show_default=True, type=Finite(0),
-              help="Adam's term added to the denominator.")
+              help="Adam's decay rates of the gradient's mean and square (--optimizer adam "
+                   "only).")
+@click.option("--eps", default=1e-8, show_default=True, type=Finite(0, low_open=True),
+              help="Adam's term added to the denominator, above 0 (--optimizer adam only).")
 @click.option("--maximize", is_flag=True, help="Climb the output instead of descending it.")
 @click.option("--trace", metavar="FILE",
               help="Write one CSV row per step: step, output, each moving input, grad_norm.")
@@ -440,10 +442,12 @@ def descend_command(ctx: click.Context, wrt: str | None, lr: float, steps: int, 
     inputs can stay fixed while weights learn. Stops after --steps steps or once the
     gradient's norm is below --tol, and says which.
     """
+    from ..core.errors import Interrupted
     from ..core.names import choose_inputs
     from ..descend import DescentReport, Settings, descend_inputs
     from ..render.descend import Recorder
 
+    _refuse_other_optimizers_options(ctx, optimizer, momentum, nesterov)
     try:
         beta1, beta2 = (Finite(0, 1, high_open=True).convert(b.strip(), None, ctx)
                         for b in betas.split(","))
@@ -456,9 +460,13 @@ def descend_command(ctx: click.Context, wrt: str | None, lr: float, steps: int, 
                         nesterov=nesterov, beta1=beta1, beta2=beta2, eps=eps,
                         maximize=maximize)
     history: list[float] = []
-    with Recorder(trace, names, steps, show_progress=fmt == "table") as recorder:
-        outcome = descend_inputs(graph, values, names, settings, on_step=recorder.record)
-        history = recorder.history
+    recorder = Recorder(trace, names, steps, show_progress=fmt == "table")
+    try:
+        with recorder:
+            outcome = descend_inputs(graph, values, names, settings, on_step=recorder.record)
+            history = recorder.history
+    except KeyboardInterrupt as interrupt:  # Ctrl-C or SIGTERM: say where it got to
+        raise Interrupted(recorder.stopped_at(graph.output_name)) from interrupt
     report = DescentReport(outcome, graph.output_name, settings, history)
     show(render("descend", fmt, report))
     if chart:  # after JSON, on stderr, so the JSON stays a document a script can read
@@ -467,6 +475,28 @@ def descend_command(ctx: click.Context, wrt: str | None, lr: float, steps: int, 
             sys.stderr.write(drawing)
         else:
             write(drawing)
+
+
+def _refuse_other_optimizers_options(ctx: click.Context, optimizer: str, momentum: float,
+                                     nesterov: bool) -> None:
+    """An option of another optimizer would be ignored: a usage error instead (exit 2),
+    as is Nesterov momentum with no momentum (PyTorch refuses it too)."""
+    from click.core import ParameterSource
+
+    def given(name: str) -> bool:
+        return ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE
+
+    for name, owners in (("momentum", ("momentum",)), ("nesterov", ("momentum",)),
+                         ("betas", ("adam",)), ("eps", ("adam",))):
+        if given(name) and optimizer not in owners:
+            raise click.UsageError(
+                f"--{name} is an option of --optimizer {owners[0]}, not of --optimizer "
+                f"{optimizer}{' (the default)' if not given('optimizer') else ''}: use "
+                f"--optimizer {owners[0]}, or drop --{name}", ctx=ctx)
+    if nesterov and momentum == 0:
+        raise click.UsageError("--nesterov needs a momentum: --momentum 0 leaves nothing "
+                               "to look ahead with (give --momentum above 0, or drop "
+                               "--nesterov)", ctx=ctx)
 
 
 PLOT_EPILOG = """\b

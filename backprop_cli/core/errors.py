@@ -125,3 +125,12 @@ def format_error(error: BackpropError, advice: Advice = api_advice) -> str:
     if hint:
         lines.append(_line("hint: ", hint))
     return "\n".join(lines)
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C (or SIGTERM) that knows where the command had got to: ``detail`` ends the
+    line ``interrupted ...`` (``at step 120 ...``, ``after 65,536 rows ...``); exit 130."""
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(detail)
+        self.detail = detail

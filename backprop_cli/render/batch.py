@@ -29,7 +29,7 @@ def _matrix(rows: Rows) -> np.ndarray:
 
 
 def render_csv(report: BatchReport, options: RenderOptions) -> Blocks:
-    return Blocks(_csv_chunks(report.names, report.rows, report.kept))
+    return Blocks(_csv_chunks(report.names, report.rows, report.kept), header_lines=1)
 
 
 def render_jsonl(report: BatchReport, options: RenderOptions) -> Blocks:

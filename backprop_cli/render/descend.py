@@ -22,7 +22,8 @@ HISTORY_LIMIT = 2000  # points kept for the chart (every k-th step of a long run
 
 
 class Recorder:
-    """Receives every step: writes the trace, keeps a thinned history, drives the bar."""
+    """Receives every step: writes the trace, keeps a thinned history, drives the bar,
+    and remembers the last step, for ``stopped_at`` (where Ctrl-C found the descent)."""
 
     def __init__(self, trace: str | None, names: Sequence[str], steps: int,
                  show_progress: bool) -> None:
@@ -36,6 +37,7 @@ class Recorder:
         self._progress: Any = None
         self._task: Any = None
         self._show = show_progress and sys.stderr.isatty()
+        self.last: Step | None = None
 
     def __enter__(self) -> Recorder:
         if self._trace_path is not None:
@@ -61,6 +63,7 @@ class Recorder:
         return self
 
     def record(self, state: Step) -> None:
+        self.last = state
         if self._writer is not None:
             self._writer.writerow([state.step, repr(state.output),
                                    *map(repr, state.params), repr(state.grad_norm)])
@@ -72,6 +75,19 @@ class Recorder:
         if self._progress is not None and (state.step % 50 == 0):
             self._progress.update(self._task, completed=state.step,
                                   output=shown(state.output, 6), norm=shown(state.grad_norm, 3))
+
+    def stopped_at(self, output: str, limit: int = 8) -> str:
+        """``at step 120 of 1000 (f = 0.25): x=2.5 y=-1``: the last step reached, its
+        inputs written as bindings (in full, so a run can go on from there)."""
+        state = self.last
+        if state is None:
+            return "before the first step"
+        bindings = [f"{name}={format_number(value)}"
+                    for name, value in zip(self.names[:limit], state.params)]
+        if len(self.names) > limit:
+            bindings.append(f"(and {len(self.names) - limit} more inputs)")
+        return (f"at step {state.step:,} of {self.steps:,} ({short_name(output, 40)} = "
+                f"{format_number(state.output)}): {' '.join(bindings)}")
 
     def __exit__(self, *exc: object) -> None:
         if self._progress is not None:

@@ -32,6 +32,7 @@ class Blocks(NamedTuple):
     """Encoded text in pieces, for a writer that overlaps output with computation."""
 
     chunks: Iterable[bytes]
+    header_lines: int = 0  # lines before the first row (a CSV header), for counting rows
 
 
 Rendered = Any  # str | Iterable[str] | bytes | Blocks | a Rich renderable
