@@ -119,30 +119,28 @@ def _syntax_error(source: Source, state: int, token: Token, previous: Token | No
 _ERROR = 1 << 30  # not a state: the action table has no entry (a syntax error)
 _DONE = _ERROR + 1  # not a state: the start rule was reduced at the end of the program
 
-_ONE, _FIRST_AND_THIRD, _PASS, _GENERIC = range(4)  # how a rule reduces, in the driver
+_ONE, _FIRST_AND_THIRD, _PASS, _GENERIC, _EMPTY = range(5)  # how a rule reduces
 
 
 def _shape(length: int, callback: str | None, keep: tuple[int, ...]) -> int:
+    if length == 0:
+        return _EMPTY
     if length == 1 and keep == (0,):
         return _ONE  # the child's value is its own (callback None) or the callback's
     if callback is not None and length >= 3 and keep == (0, 2):
         return _FIRST_AND_THIRD
-    if callback is None and length > 0:
+    if callback is None:
         return _PASS  # the first kept child's value passes through
     return _GENERIC
 
 
-# Per rule: (its length, its shape, the offsets in the stack of the kept values, the
-# runs after it by state below and lookahead). Rules of one origin and shape share runs.
+# The runs after each rule by state below and lookahead; rules of one origin share them,
+# apart from pass-through rules of one child (which never end the parse).
 _SHAPES = tuple(_shape(length, name, keep) for _origin, length, name, keep in _RULES)
 _FOLLOW_OF: dict[tuple[str, bool], dict[int, dict[str, tuple[int, int, tuple[int, ...]]]]] = {}
 _FOLLOW = tuple(
     _FOLLOW_OF.setdefault((origin, name is None and length == 1), {})
     for origin, length, name, keep in _RULES
-)
-_REDUCTIONS = tuple(
-    (length, shape, tuple(4 * (k - length) + 1 for k in keep), follow)
-    for (_origin, length, _name, keep), shape, follow in zip(_RULES, _SHAPES, _FOLLOW)
 )
 
 
@@ -179,54 +177,79 @@ def _follow(below: int, rule: int, kind: str) -> tuple[int, int, tuple[int, ...]
     return run
 
 
+def _steps(builder: Any) -> list[tuple]:
+    """Per rule, what the driver needs to reduce it into ``builder``: its shape, callback,
+    the stack offsets of its first child's state, of the state below, of the first kept
+    value, of its start and of the second kept value; its runs; the offsets of every kept
+    value; the rule's number."""
+    steps = []
+    for rule, ((_origin, length, name, keep), shape) in enumerate(zip(_RULES, _SHAPES)):
+        top = -4 * length
+        values = tuple(top + 4 * k + 1 for k in keep)
+        steps.append((shape, getattr(builder, name) if name else None, top, top - 4,
+                      values[0] if values else 0, top + 2, values[1] if len(values) > 1 else 0,
+                      _FOLLOW[rule], values, rule))
+    return steps
+
+
 def parse(source: Source, tokens: Iterable[Token], builder: Any) -> Any:
     """Run the LALR automaton over ``tokens``, reducing into ``builder``'s callbacks."""
-    actions, reductions = _ACTIONS, _REDUCTIONS
-    callbacks = [getattr(builder, name) if name else None for _o, _l, name, _k in _RULES]
-    stack: list[Any] = [_tables.START_STATE, None, 0, 0]
-    previous: Token | None = None
+    actions = _ACTIONS
+    steps = _steps(builder)
+    callbacks = [step[1] for step in steps]
+    state = _tables.START_STATE
+    stack: list[Any] = [state, None, 0, 0]
+    # the token shifted last, for the message of a syntax error
+    previous_kind: str | None = None
+    previous_value = ""
+    previous_start = previous_end = 0
     for kind, value, start, end in tokens:
         try:
-            code = actions[stack[-4]][kind]
+            code = actions[state][kind]
         except KeyError:
             code = _ERROR
         while code < 0:
-            rule = ~code
-            length, shape, offsets, follow = reductions[rule]
-            callback = callbacks[rule]
+            shape, callback, top, below, first, begin, second, follow, kept, rule = steps[~code]
             if shape == _ONE:
                 if callback is not None:
                     stack[-3] = callback([stack[-3]], stack[-2], stack[-1])
-            elif shape == _FIRST_AND_THIRD:
-                last = stack[-1]
-                node = callback([stack[offsets[0]], stack[offsets[1]]], stack[2 - 4 * length],
-                                last)
-                del stack[4 - 4 * length:]
-                stack[-3] = node
-                stack[-1] = last
-            elif length:
-                last = stack[-1]
-                if shape == _PASS:
-                    node = stack[offsets[0]]
-                else:
-                    node = callback([stack[k] for k in offsets], stack[2 - 4 * length], last)
-                del stack[4 - 4 * length:]
-                stack[-3] = node
-                stack[-1] = last
+                try:
+                    state, code, more = follow[stack[-8]][kind]
+                except KeyError:
+                    state, code, more = _follow(stack[-8], rule, kind)
+                stack[-4] = state
             else:
-                # a rule of no children: a new symbol, empty, at the lookahead
-                stack += (0, callback([], start, start) if callback else None, start, start)
-            try:
-                state, code, more = follow[stack[-8]][kind]
-            except KeyError:
-                state, code, more = _follow(stack[-8], rule, kind)
-            stack[-4] = state
-            for extra in more:
-                stack[-3] = callbacks[extra]([stack[-3]], stack[-2], stack[-1])
+                last = stack[-1]
+                if shape == _FIRST_AND_THIRD:
+                    begin = stack[begin]
+                    node = callback([stack[first], stack[second]], begin, last)
+                elif shape == _PASS:
+                    node = stack[first]
+                    begin = stack[begin]
+                elif shape == _GENERIC:
+                    begin = stack[begin]
+                    node = callback([stack[k] for k in kept], begin, last)
+                else:
+                    # a rule of no children: a new symbol, empty, at the lookahead
+                    begin = last = start
+                    node = callback([], start, start) if callback else None
+                    stack += (0, None, start, start)
+                    top, below = -4, -8
+                try:
+                    state, code, more = follow[stack[below]][kind]
+                except KeyError:
+                    state, code, more = _follow(stack[below], rule, kind)
+                stack[top:] = (state, node, begin, last)
+            if more:
+                for extra in more:
+                    stack[-3] = callbacks[extra]([stack[-3]], stack[-2], stack[-1])
         if code >= _ERROR:
             if code == _DONE:
                 return stack[-3]
-            raise _syntax_error(source, stack[-4], (kind, value, start, end), previous)
+            previous = ((previous_kind, previous_value, previous_start, previous_end)
+                        if previous_kind is not None else None)
+            raise _syntax_error(source, state, (kind, value, start, end), previous)
+        state = code
         stack += (code, value, start, end)
-        previous = (kind, value, start, end)
+        previous_kind, previous_value, previous_start, previous_end = kind, value, start, end
     raise InputError("unexpected end of the program", source=source)
