@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from itertools import chain
+from typing import Any
 
 from ..core.errors import InputError
 from ..core.source import Source, describe_char
@@ -19,12 +21,28 @@ Token = tuple[str, str, int, int]  # type, text, start, end
 
 END = "$END"
 
+# One alternative per terminal, in the tables' order, then any other character. Blanks
+# before a token are taken by the optional prefix, so a run of them costs no match of its
+# own; the WHITESPACE alternative is still there for blanks at the very end of the text,
+# which the prefix gives back once no token follows them.
+_NAMES = (*(name for name, _regex in _tables.TERMINALS), "BAD")
+_BLANKS = dict(_tables.TERMINALS).get("WHITESPACE")
 _MASTER = re.compile(
-    "|".join(f"(?P<{name}>{regex})" for name, regex in _tables.TERMINALS) + r"|(?P<BAD>.)",
+    (f"(?:{_BLANKS})?" if "WHITESPACE" in _tables.IGNORED and _BLANKS else "")
+    + "(?:" + "|".join(f"({regex})" for _name, regex in _tables.TERMINALS) + "|(.))",
     re.ASCII | re.DOTALL,
 )
-_IGNORED = frozenset(_tables.IGNORED)
 _KEYWORDS = _tables.KEYWORDS
+# What the lexer does with each group of _MASTER (by its number): a token as it is, a
+# name (or keyword), a parenthesis, a separator, nothing, or an error.
+_TOKEN, _NAME, _OPEN, _CLOSE, _SEP, _SKIP, _BAD = range(7)
+_ROLES = (_BAD, *(
+    _SKIP if name in _tables.IGNORED else
+    {"NAME": _NAME, "LPAR": _OPEN, "RPAR": _CLOSE, "SEP": _SEP, "BAD": _BAD}.get(name, _TOKEN)
+    for name in _NAMES
+))
+_KINDS = ("", *_NAMES)
+assert _MASTER.groups == len(_NAMES), "a terminal's pattern has a group of its own"
 
 # Characters people paste from documents, with what to type instead.
 LOOKALIKES = {
@@ -74,49 +92,84 @@ def bad_character(source: Source, offset: int) -> InputError:
 
 
 def tokenize(source: Source) -> Iterator[Token]:
-    """Tokens of the program, ending with ``("$END", "", n, n)``."""
+    """Tokens of the program, ending with ``("$END", "", n, n)``.
+
+    A lexical error is raised where the tokens reach it, after the tokens before it.
+    """
+    flat, error = scan(source)
+    tokens = iter(flat)
+    return chain(zip(tokens, tokens, tokens, tokens), _raise(error))
+
+
+def _raise(error: InputError | None) -> Iterator[Token]:
+    if error is not None:
+        raise error
+    yield from ()
+
+
+def scan(source: Source) -> tuple[list[Any], InputError | None]:
+    """The tokens, flat (type, text, start, end, type, ...), and the error that ends them.
+
+    Without an error the last token is the end, ``("$END", "", n, n)``. A separator is
+    put in when it is read and taken out again if no token follows it before the end or
+    an error: the tokens are those a reader that held it back until the next token sees.
+    """
     text = source.text
-    opened: list[int] = []  # offsets of the '(' still open
-    pending_sep: Token | None = None
-    started = False
+    flat: list[Any] = []
+    depth = 0  # of parentheses
+    roles, kinds, keywords = _ROLES, _KINDS, _KEYWORDS
     for match in _MASTER.finditer(text):
-        kind = match.lastgroup
-        if kind in _IGNORED:
-            continue
-        start, end = match.span()
-        value = match.group()
-        if kind == "SEP":
-            if opened:
-                if value == "\n":
-                    continue
-                raise InputError(
-                    "';' inside parentheses", source=source, start=start, end=end,
-                    hint="close the '(' before ending the statement",
-                )
-            if started and pending_sep is None:
-                pending_sep = (kind, value, start, end)
-            continue
-        if kind == "BAD":
-            raise bad_character(source, start)
-        if pending_sep is not None:
-            yield pending_sep
-            pending_sep = None
-        if kind == "NAME":
-            kind = _KEYWORDS.get(value, "NAME")
-        elif kind == "LPAR":
-            opened.append(start)
-        elif kind == "RPAR":
-            if not opened:
-                raise InputError(
+        group = match.lastindex
+        role = roles[group]  # type: ignore[index]
+        start, end = match.span(group)  # type: ignore[arg-type]
+        if role == _TOKEN:
+            flat += (kinds[group], text[start:end], start, end)  # type: ignore[index]
+        elif role == _NAME:
+            value = text[start:end]
+            flat += (keywords.get(value, "NAME"), value, start, end)
+        elif role == _OPEN:
+            depth += 1
+            flat += ("LPAR", text[start:end], start, end)
+        elif role == _CLOSE:
+            if not depth:
+                return flat, InputError(
                     "unmatched ')'", source=source, start=start, end=end,
                     hint="remove it, or add the '(' it closes",
                 )
-            opened.pop()
-        started = True
-        yield kind, value, start, end  # type: ignore[misc]
-    if opened:
-        raise InputError(
-            "'(' is never closed", source=source, start=opened[-1], end=opened[-1] + 1,
+            depth -= 1
+            flat += ("RPAR", text[start:end], start, end)
+        elif role == _SEP:
+            value = text[start:end]
+            if depth:
+                if value == "\n":
+                    continue
+                return flat, InputError(
+                    "';' inside parentheses", source=source, start=start, end=end,
+                    hint="close the '(' before ending the statement",
+                )
+            if flat and flat[-4] != "SEP":  # never first, never twice in a row
+                flat += ("SEP", value, start, end)
+        elif role == _BAD:
+            if flat and flat[-4] == "SEP":
+                del flat[-4:]
+            return flat, bad_character(source, start)
+    if depth:
+        return flat, InputError(
+            "'(' is never closed", source=source, start=_unclosed(flat), end=_unclosed(flat) + 1,
             hint="add the missing ')'",
         )
-    yield END, "", len(text), len(text)
+    if flat and flat[-4] == "SEP":
+        del flat[-4:]
+    flat += (END, "", len(text), len(text))
+    return flat, None
+
+
+def _unclosed(flat: list[Any]) -> int:
+    """The offset of the innermost '(' left open at the end of the tokens."""
+    opened: list[int] = []
+    for k in range(0, len(flat), 4):
+        if flat[k] == "LPAR":
+            opened.append(flat[k + 2])
+        elif flat[k] == "RPAR":
+            opened.pop()
+    return opened[-1]

@@ -104,51 +104,152 @@ def _syntax_error(source: Source, state: int, token: Token, previous: Token | No
     )
 
 
+# -- the driver ------------------------------------------------------------------------------
+#
+# The stack is one flat list, four entries per symbol: state, value, start, end (the bottom
+# symbol is the start state with no value). A reduction deletes the entries of all but its
+# first child and overwrites that child's value, end and state in place.
+#
+# Most reductions are of one child (``?sum: product``, ``atom: NAME -> name``): each keeps
+# the state below it, so from that state, the nonterminal reduced and the lookahead, the
+# run of one-child reductions that follows is always the same. ``_follow`` works such a
+# run out once (the state it ends in, the action there and the callbacks on the way) and
+# ``_FOLLOW`` keeps it; the driver then does a whole run in one step.
+
+_ERROR = 1 << 30  # not a state: the action table has no entry (a syntax error)
+_DONE = _ERROR + 1  # not a state: the start rule was reduced at the end of the program
+
+_ONE, _FIRST_AND_THIRD, _PASS, _GENERIC, _EMPTY = range(5)  # how a rule reduces
+
+
+def _shape(length: int, callback: str | None, keep: tuple[int, ...]) -> int:
+    if length == 0:
+        return _EMPTY
+    if length == 1 and keep == (0,):
+        return _ONE  # the child's value is its own (callback None) or the callback's
+    if callback is not None and length >= 3 and keep == (0, 2):
+        return _FIRST_AND_THIRD
+    if callback is None:
+        return _PASS  # the first kept child's value passes through
+    return _GENERIC
+
+
+# The runs after each rule by state below and lookahead; rules of one origin share them,
+# apart from pass-through rules of one child (which never end the parse).
+_SHAPES = tuple(_shape(length, name, keep) for _origin, length, name, keep in _RULES)
+_FOLLOW_OF: dict[tuple[str, bool], dict[int, dict[str, tuple[int, int, tuple[int, ...]]]]] = {}
+_FOLLOW = tuple(
+    _FOLLOW_OF.setdefault((origin, name is None and length == 1), {})
+    for origin, length, name, keep in _RULES
+)
+
+
+def _follow(below: int, rule: int, kind: str) -> tuple[int, int, tuple[int, ...]]:
+    """The run of one-child reductions after ``rule`` has been reduced onto ``below``.
+
+    Returns the state the run ends in, the action there on ``kind`` (a shift, a reduction
+    of more than one child, ``_ERROR`` or ``_DONE``) and the rules reduced on the way whose
+    callbacks make the value; each step is the one the plain LALR loop would take.
+    """
+    origin, length, name, _keep = _RULES[rule]
+    state = _GOTO[below][origin]
+    callbacks: list[int] = []
+    if state == _ACCEPT and kind == END and not (name is None and length == 1):
+        code = _DONE
+    else:
+        while True:
+            action = _ACTIONS[state].get(kind)
+            if action is None:
+                code = _ERROR
+                break
+            if action >= 0 or _SHAPES[~action] != _ONE:
+                code = action
+                break
+            origin, _length, name, _keep = _RULES[~action]
+            if name is not None:
+                callbacks.append(~action)
+            state = _GOTO[below][origin]
+            if state == _ACCEPT and kind == END and name is not None:
+                code = _DONE
+                break
+    run = (state, code, tuple(callbacks))
+    _FOLLOW[rule].setdefault(below, {})[kind] = run
+    return run
+
+
+def _steps(builder: Any) -> list[tuple]:
+    """Per rule, what the driver needs to reduce it into ``builder``: its shape, callback,
+    the stack offsets of its first child's state, of the state below, of the first kept
+    value, of its start and of the second kept value; its runs; the offsets of every kept
+    value; the rule's number."""
+    steps = []
+    for rule, ((_origin, length, name, keep), shape) in enumerate(zip(_RULES, _SHAPES)):
+        top = -4 * length
+        values = tuple(top + 4 * k + 1 for k in keep)
+        steps.append((shape, getattr(builder, name) if name else None, top, top - 4,
+                      values[0] if values else 0, top + 2, values[1] if len(values) > 1 else 0,
+                      _FOLLOW[rule], values, rule))
+    return steps
+
+
 def parse(source: Source, tokens: Iterable[Token], builder: Any) -> Any:
     """Run the LALR automaton over ``tokens``, reducing into ``builder``'s callbacks."""
-    actions, gotos, accept = _ACTIONS, _GOTO, _ACCEPT
-    rules = [
-        (length, origin, getattr(builder, name) if name else None, keep,
-         name is None and length == 1)
-        for origin, length, name, keep in _RULES
-    ]
-    states: list[int] = [_tables.START_STATE]
-    values: list[Any] = []
-    starts: list[int] = []
-    ends: list[int] = []
-    previous: Token | None = None
-    for token in tokens:
-        kind = token[0]
-        code = actions[states[-1]].get(kind)
-        while code is not None and code < 0:
-            length, origin, callback, keep, unit = rules[~code]
-            if unit:
-                # a `?rule` with one child: only the state changes
-                states[-1] = gotos[states[-2]][origin]
+    actions = _ACTIONS
+    steps = _steps(builder)
+    callbacks = [step[1] for step in steps]
+    state = _tables.START_STATE
+    stack: list[Any] = [state, None, 0, 0]
+    # the token shifted last, for the message of a syntax error
+    previous_kind: str | None = None
+    previous_value = ""
+    previous_start = previous_end = 0
+    for kind, value, start, end in tokens:
+        try:
+            code = actions[state][kind]
+        except KeyError:
+            code = _ERROR
+        while code < 0:
+            shape, callback, top, below, first, begin, second, follow, kept, rule = steps[~code]
+            if shape == _ONE:
+                if callback is not None:
+                    stack[-3] = callback([stack[-3]], stack[-2], stack[-1])
+                try:
+                    state, code, more = follow[stack[-8]][kind]
+                except KeyError:
+                    state, code, more = _follow(stack[-8], rule, kind)
+                stack[-4] = state
             else:
-                if length:
-                    start, end = starts[-length], ends[-1]
-                    if callback is None:
-                        value = values[keep[0] - length]
-                    else:
-                        value = callback([values[k - length] for k in keep], start, end)
-                    del states[-length:], values[-length:], starts[-length:], ends[-length:]
+                last = stack[-1]
+                if shape == _FIRST_AND_THIRD:
+                    begin = stack[begin]
+                    node = callback([stack[first], stack[second]], begin, last)
+                elif shape == _PASS:
+                    node = stack[first]
+                    begin = stack[begin]
+                elif shape == _GENERIC:
+                    begin = stack[begin]
+                    node = callback([stack[k] for k in kept], begin, last)
                 else:
-                    start = end = token[2]
-                    value = callback([], start, end) if callback else None
-                state = gotos[states[-1]][origin]
-                if state == accept and kind == END:
-                    return value
-                states.append(state)
-                values.append(value)
-                starts.append(start)
-                ends.append(end)
-            code = actions[states[-1]].get(kind)
-        if code is None:
-            raise _syntax_error(source, states[-1], token, previous)
-        states.append(code)
-        values.append(token[1])
-        starts.append(token[2])
-        ends.append(token[3])
-        previous = token
+                    # a rule of no children: a new symbol, empty, at the lookahead
+                    begin = last = start
+                    node = callback([], start, start) if callback else None
+                    stack += (0, None, start, start)
+                    top, below = -4, -8
+                try:
+                    state, code, more = follow[stack[below]][kind]
+                except KeyError:
+                    state, code, more = _follow(stack[below], rule, kind)
+                stack[top:] = (state, node, begin, last)
+            if more:
+                for extra in more:
+                    stack[-3] = callbacks[extra]([stack[-3]], stack[-2], stack[-1])
+        if code >= _ERROR:
+            if code == _DONE:
+                return stack[-3]
+            previous = ((previous_kind, previous_value, previous_start, previous_end)
+                        if previous_kind is not None else None)
+            raise _syntax_error(source, state, (kind, value, start, end), previous)
+        state = code
+        stack += (code, value, start, end)
+        previous_kind, previous_value, previous_start, previous_end = kind, value, start, end
     raise InputError("unexpected end of the program", source=source)
