@@ -290,11 +290,10 @@ def forgotten_formula(command: str, first: str) -> InputError:
     )
 
 
-def load_program(ctx: click.Context, spec: ProgramSpec,
-                 inline_functions: bool = False) -> tuple[Any, dict[str, float], bool]:
-    """The graph, the values bound on the command line, and whether any were given."""
-    from ..api import parse_program
-
+def split_arguments(ctx: click.Context,
+                    spec: ProgramSpec) -> tuple[str | None, list[str], bool]:
+    """The program argument (None with -f), the bindings after it, and whether the
+    program comes from stdin; checked: a program is there, and is not a binding."""
     args = list(spec.arguments)
     program: str | None = None
     if spec.file is None:
@@ -307,6 +306,15 @@ def load_program(ctx: click.Context, spec: ProgramSpec,
     reads_stdin = spec.file == "-" or (spec.file is None and program == "-")
     if reads_stdin and spec.values_file == "-":
         raise click.UsageError("the program and --values cannot both come from stdin", ctx=ctx)
+    return program, args, reads_stdin
+
+
+def load_program(ctx: click.Context, spec: ProgramSpec,
+                 inline_functions: bool = False) -> tuple[Any, dict[str, float], bool]:
+    """The graph, the values bound on the command line, and whether any were given."""
+    from ..api import parse_program
+
+    program, args, _ = split_arguments(ctx, spec)
     values = collect_values(ctx, args, None, spec.max_bytes)
     text, origin = read_program(program, spec.file, spec.max_bytes)
     graph = parse_program(text, origin=origin, output=spec.output, expand=spec.expand,
@@ -365,18 +373,7 @@ def open_lines(ctx: click.Context, spec: ProgramSpec) -> tuple[Any, dict[str, fl
     import contextlib
     import io
 
-    args = list(spec.arguments)
-    program: str | None = None
-    if spec.file is None:
-        if not args:
-            raise click.UsageError("missing PROGRAM (a formula, '-' for stdin, or -f FILE)",
-                                   ctx=ctx)
-        program = args.pop(0)
-        if BINDING_LIKE.match(program):
-            raise forgotten_formula(ctx.command_path, program)
-    reads_stdin = spec.file == "-" or (spec.file is None and program == "-")
-    if reads_stdin and spec.values_file == "-":
-        raise click.UsageError("the program and --values cannot both come from stdin", ctx=ctx)
+    program, args, reads_stdin = split_arguments(ctx, spec)
     values = collect_values(ctx, args, spec.values_file, spec.max_bytes)
     if reads_stdin:
         stream = stdin_bytes()
