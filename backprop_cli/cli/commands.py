@@ -142,6 +142,17 @@ def eval_command(ctx: click.Context, fmt: str | None, at: str | None, sweeps: tu
         refuse(number, f"--format {fmt}", f"{number} prints one number alone")
     if explain and fmt not in (None, "table", "json"):
         refuse("--explain", f"--format {fmt}", "the explanation is text (the default) or json")
+    given = {name for name in ("precision", "max_rows", "chunk_rows")
+             if ctx.get_parameter_source(name) not in (None, ParameterSource.DEFAULT)}
+    if "chunk_rows" in given:
+        raise click.UsageError("--chunk-rows is for --at or --sweep", ctx=ctx)
+    shown_as = (number or (f"--format {fmt}" if fmt not in (None, "table") else None))
+    text_explanation = explain and fmt in (None, "table")
+    if "precision" in given and shown_as and not text_explanation:
+        refuse("-p/--precision", shown_as, "numbers are written in full there, so that they "
+               "read back as the same double; -p is for the table and the explanation")
+    if "max_rows" in given and (shown_as or explain):
+        refuse("--max-rows", shown_as or "--explain", "--max-rows is for the table")
     fmt = fmt or "table"
     if fmt == "jsonl":
         raise click.UsageError("--format jsonl is for --at, --sweep or --each-line", ctx=ctx)
