@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from itertools import chain
-from typing import Any
 
 from ..core.errors import InputError
 from ..core.source import Source, describe_char
@@ -96,80 +94,69 @@ def tokenize(source: Source) -> Iterator[Token]:
 
     A lexical error is raised where the tokens reach it, after the tokens before it.
     """
-    flat, error = scan(source)
-    tokens = iter(flat)
-    return chain(zip(tokens, tokens, tokens, tokens), _raise(error))
-
-
-def _raise(error: InputError | None) -> Iterator[Token]:
-    if error is not None:
-        raise error
-    yield from ()
-
-
-def scan(source: Source) -> tuple[list[Any], InputError | None]:
-    """The tokens, flat (type, text, start, end, type, ...), and the error that ends them.
-
-    Without an error the last token is the end, ``("$END", "", n, n)``. A separator is
-    put in when it is read and taken out again if no token follows it before the end or
-    an error: the tokens are those a reader that held it back until the next token sees.
-    """
     text = source.text
-    flat: list[Any] = []
     depth = 0  # of parentheses
+    pending: Token | None = None  # a separator, until a token follows it
+    started = False
     roles, kinds, keywords = _ROLES, _KINDS, _KEYWORDS
     for match in _MASTER.finditer(text):
         group = match.lastindex
         role = roles[group]  # type: ignore[index]
         start, end = match.span(group)  # type: ignore[arg-type]
         if role == _TOKEN:
-            flat += (kinds[group], text[start:end], start, end)  # type: ignore[index]
+            kind = kinds[group]  # type: ignore[index]
         elif role == _NAME:
-            value = text[start:end]
-            flat += (keywords.get(value, "NAME"), value, start, end)
+            kind = keywords.get(text[start:end], "NAME")
         elif role == _OPEN:
             depth += 1
-            flat += ("LPAR", text[start:end], start, end)
+            kind = "LPAR"
         elif role == _CLOSE:
+            if pending is not None:
+                yield pending
+                pending = None
             if not depth:
-                return flat, InputError(
+                raise InputError(
                     "unmatched ')'", source=source, start=start, end=end,
                     hint="remove it, or add the '(' it closes",
                 )
             depth -= 1
-            flat += ("RPAR", text[start:end], start, end)
+            kind = "RPAR"
         elif role == _SEP:
-            value = text[start:end]
             if depth:
-                if value == "\n":
+                if text[start] == "\n":
                     continue
-                return flat, InputError(
+                raise InputError(
                     "';' inside parentheses", source=source, start=start, end=end,
                     hint="close the '(' before ending the statement",
                 )
-            if flat and flat[-4] != "SEP":  # never first, never twice in a row
-                flat += ("SEP", value, start, end)
-        elif role == _BAD:
-            if flat and flat[-4] == "SEP":
-                del flat[-4:]
-            return flat, bad_character(source, start)
+            if started and pending is None:  # never first, never twice in a row
+                pending = ("SEP", text[start:end], start, end)
+            continue
+        elif role == _SKIP:
+            continue
+        else:
+            raise bad_character(source, start)
+        if pending is not None:
+            yield pending
+            pending = None
+        started = True
+        yield kind, text[start:end], start, end
     if depth:
-        return flat, InputError(
-            "'(' is never closed", source=source, start=_unclosed(flat), end=_unclosed(flat) + 1,
+        start = _unclosed(text)
+        raise InputError(
+            "'(' is never closed", source=source, start=start, end=start + 1,
             hint="add the missing ')'",
         )
-    if flat and flat[-4] == "SEP":
-        del flat[-4:]
-    flat += (END, "", len(text), len(text))
-    return flat, None
+    yield END, "", len(text), len(text)
 
 
-def _unclosed(flat: list[Any]) -> int:
-    """The offset of the innermost '(' left open at the end of the tokens."""
+def _unclosed(text: str) -> int:
+    """The offset of the innermost '(' left open at the end of ``text`` (which lexes)."""
     opened: list[int] = []
-    for k in range(0, len(flat), 4):
-        if flat[k] == "LPAR":
-            opened.append(flat[k + 2])
-        elif flat[k] == "RPAR":
+    for match in _MASTER.finditer(text):
+        role = _ROLES[match.lastindex]  # type: ignore[index]
+        if role == _OPEN:
+            opened.append(match.start(match.lastindex))  # type: ignore[arg-type]
+        elif role == _CLOSE:
             opened.pop()
     return opened[-1]
