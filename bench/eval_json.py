@@ -42,7 +42,7 @@ from pathlib import Path
 
 from size import VALUES as RANDOM_VALUES
 from size import ProgramWriter
-from timing import best_of
+from timing import backprop_beside, best_of, chosen_shapes
 
 from backprop_cli.api import parse_program
 
@@ -88,17 +88,11 @@ def main() -> None:
     parser.add_argument("--shapes", default=",".join(SHAPES),
                         help=f"comma-separated subset of {', '.join(SHAPES)}")
     args = parser.parse_args()
-    shapes = [s.strip() for s in args.shapes.split(",") if s.strip()]
-    unknown = [s for s in shapes if s not in SHAPES]
-    if unknown:
-        parser.error(f"unknown shape {unknown[0]}")
+    shapes = chosen_shapes(parser, args.shapes, SHAPES)
     if args.runs < 1:
         parser.error("--runs must be at least 1")
 
-    python = str(Path(args.python).absolute())
-    backprop = str(Path(python).parent / "backprop")
-    if not os.access(backprop, os.X_OK):
-        raise SystemExit(f"no backprop executable next to {python} (looked for {backprop})")
+    python, backprop = backprop_beside(args.python)
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
     floor_argv = [python, "-c", "import click"]
 

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from typing import Any
 
 from eval_json import SHAPES
+from timing import chosen_shapes
 
 from backprop_cli.core.source import Source
 from backprop_cli.language.builder import GraphBuilder
@@ -82,10 +83,7 @@ def main() -> None:
     parser.add_argument("--shapes", default=",".join(SHAPES),
                         help=f"comma-separated subset of {', '.join(SHAPES)}")
     args = parser.parse_args()
-    shapes = [s.strip() for s in args.shapes.split(",") if s.strip()]
-    unknown = [s for s in shapes if s not in SHAPES]
-    if unknown:
-        parser.error(f"unknown shape {unknown[0]}")
+    shapes = chosen_shapes(parser, args.shapes, SHAPES)
     print(f"Python {platform.python_version()}; CPU time, fastest of {args.runs} runs; "
           "µs per node (ns per token)")
     print()

@@ -28,7 +28,8 @@ import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
+
+from timing import backprop_beside
 
 PROGRAM = "(x+y)*z"
 BINDINGS = ["x=1", "y=3", "z=-3"]
@@ -141,10 +142,7 @@ def main() -> None:
     if args.runs < 1:
         parser.error("--runs must be at least 1")
 
-    python = str(Path(args.python).absolute())
-    backprop = str(Path(python).parent / "backprop")
-    if not os.access(backprop, os.X_OK):
-        raise SystemExit(f"no backprop executable next to {python} (looked for {backprop})")
+    python, backprop = backprop_beside(args.python)
     kind, version = install_kind(python)
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
     cmds = commands(python, backprop)
