@@ -55,6 +55,8 @@ class Step(NamedTuple):
     output: float
     params: tuple[float, ...]
     grad_norm: float
+    epoch: int = 0  # training on data: the epoch (1-based) the step is in
+    lr: float = 0.0
 
 
 class Outcome(NamedTuple):
@@ -67,6 +69,12 @@ class Outcome(NamedTuple):
     steps: int
     reason: str  # "converged", "steps" or "interrupted"
     rose_at: int | None = None  # the first step far above the start (see ``far_above``)
+    # training on data: the epochs begun, the rows, and the named nodes' means over the
+    # rows at the final parameters (training rows; "loss" and those over --val rows)
+    epochs: int = 0
+    rows: int = 0
+    metrics: tuple[tuple[str, float], ...] = ()
+    val: tuple[tuple[str, float], ...] = ()
 
 
 class DescentReport(NamedTuple):
@@ -77,6 +85,10 @@ class DescentReport(NamedTuple):
     output: str
     settings: Settings
     history: list[float] = []  # noqa: RUF012 - never mutated
+    data: str | None = None  # training on data: the file's name, and how it was used
+    reduce: str = "mean"
+    batch_size: int = 0
+    seed: int = 0
 
 
 def far_above(start: float) -> float:
