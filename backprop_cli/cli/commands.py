@@ -699,48 +699,87 @@ Examples:
   backprop plot "sigmoid(x)" --sweep x=-6:6:201
   backprop plot "tanh(w*x + b)" --sweep x=-3:3:301 w=2 b=0.5 -o docs/tanh.png
   backprop plot -f samples/sigmoid.bp --sweep w0=-4:4:201 -o neuron-w0.svg
+\b
+Two sweeps: a heatmap of the output with contour lines, data points on top:
+  backprop plot "x^2 - y^2" --sweep x=-2:2:101 --sweep y=-2:2:101
+  backprop plot -f samples/logistic.bp --output score --values params.json \\
+      --sweep x0=-2:3:200 --sweep x1=-1.5:2:200 --points samples/moons.csv --color y \\
+      -o boundary.png
 """
 
 
 @click.command("plot", cls=FormulaFirstCommand, epilog=PLOT_EPILOG)
 @program_options
-@click.option("--sweep", "sweep", metavar="NAME=START:STOP:COUNT", required=True,
-              help="The input to sweep along (x=-5:5:201).")
+@click.option("--sweep", "sweeps", metavar="NAME=START:STOP:COUNT", required=True,
+              multiple=True,
+              help="The input to sweep along (x=-5:5:201); twice for a heatmap over two.")
 @click.option("-o", "--out", "out", metavar="FILE",
               help="Draw to FILE (.png, .svg or .pdf, with Matplotlib) instead of the terminal.")
+@click.option("--points", "points", metavar="FILE",
+              help="Two sweeps: draw FILE's rows (CSV or JSON Lines) on the heatmap, at the "
+                   "columns named as the swept inputs.")
+@click.option("--color", "color", metavar="COLUMN",
+              help="Colour the --points by this column (a label such as y).")
 @click.option("--allow-nonfinite", is_flag=True,
               help="Draw the points where the value or gradient is finite; skip the others.")
 @click.pass_context
-def plot_command(ctx: click.Context, sweep: str, out: str | None, allow_nonfinite: bool,
+def plot_command(ctx: click.Context, sweeps: tuple[str, ...], out: str | None,
+                 points: str | None, color: str | None, allow_nonfinite: bool,
                  **program: Any) -> None:
-    """Plot PROGRAM's output and its derivative along one swept input.
+    """Plot PROGRAM's output and its derivative along one swept input, or its output over
+    two (a heatmap with contour lines, and data points with --points).
 
-    The other inputs take their values from the bindings or the program.
+    The other inputs take their values from the bindings, --values or the program.
     """
-    from ..plot import sweep_curve
+    from ..plot import read_overlay, sweep_curve, sweep_surface
     from ..points import parse_sweep
     from ..render import plot
 
+    if len(sweeps) > 2:
+        raise click.BadParameter("give one sweep (a curve) or two (a heatmap)", ctx=ctx,
+                                 param_hint="'--sweep'")
+    if points is not None and len(sweeps) != 2:
+        raise click.UsageError("--points goes with two sweeps: the points are drawn on the "
+                               "heatmap of the output over the two inputs", ctx=ctx)
+    if color is not None and points is None:
+        raise click.UsageError("--color colours the --points: give --points FILE", ctx=ctx)
     try:
-        axis = parse_sweep(sweep)
+        axes = [parse_sweep(text) for text in sweeps]
     except ValueError as error:
         raise click.BadParameter(str(error), ctx=ctx, param_hint="'--sweep'") from None
-    if axis.count < 2:
-        raise click.BadParameter("a plot needs at least 2 points", ctx=ctx,
-                                 param_hint="'--sweep'")
-    graph, values, _ = load_program(ctx, ProgramSpec(**program))
+    for axis in axes:
+        if axis.count < 2:
+            raise click.BadParameter("a plot needs at least 2 points", ctx=ctx,
+                                     param_hint="'--sweep'")
+    spec = ProgramSpec(**program)
+    reads_stdin = spec.file == "-" or (spec.file is None and spec.arguments[:1] == ("-",))
+    if points == "-" and reads_stdin:
+        raise click.UsageError("the program and --points cannot both come from stdin",
+                               ctx=ctx)
+    graph, values, _ = load_program(ctx, spec)
     if out is not None:  # before the evaluation, which a huge sweep makes long
         if os.path.isdir(out):
             raise OutputError(f"cannot write {out}: it is a directory")
         if not out.lower().endswith((".png", ".svg", ".pdf")):
             raise click.BadParameter(f"{out}: the file name must end in .png, .svg or .pdf",
                                      ctx=ctx, param_hint="'-o'")
+    output = graph.output_name
+    use_color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    if len(axes) == 2:
+        overlay = (read_overlay(points, axes[0].name, axes[1].name, color, stdin_bytes())
+                   if points is not None else None)
+        surface = sweep_surface(graph, values, axes[0], axes[1],
+                                allow_nonfinite=allow_nonfinite)
+        if out is None:
+            write(plot.terminal_surface(surface, output, use_color, overlay) + "\n")
+            return
+        show(plot.surface_to_file(out, surface, output, overlay), out)
+        return
+    axis = axes[0]
     columns = plot.terminal_columns((axis.start, axis.stop)) if out is None else None
     curve = sweep_curve(graph, values, axis, allow_nonfinite=allow_nonfinite, columns=columns)
-    output = graph.output_name
     if out is None:
-        color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-        write(plot.terminal(curve, output, axis.name, color) + "\n")
+        write(plot.terminal(curve, output, axis.name, use_color) + "\n")
         return
     show(plot.to_file(out, curve, output, axis.name), out)
 
