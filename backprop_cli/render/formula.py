@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from ..core.errors import InputError, Remedy
-from ..core.labels import format_operation
+from ..core.labels import format_operation, subscript_text
 from ..core.numbers import format_number
 from ..core.ops import ATOM, OPS, UNARY
 from ..numerics.symbolic import Expr
@@ -41,11 +41,34 @@ def _text_leaf(e: Expr) -> tuple[str, int]:
     if e.op == "input":
         return e.name or "", ATOM
     value = e.value or 0.0
+    if e.shape:  # an array whose elements are all this number: its literal
+        return _filled(format_number(value), e.shape), ATOM
     return format_number(value), (UNARY if value < 0 else ATOM)
 
 
+def _filled(text: str, shape: tuple[int, ...]) -> str:
+    """The literal of an array of ``shape`` with every element ``text``."""
+    for n in reversed(shape):
+        text = "[" + ", ".join([text] * n) + "]"
+    return text
+
+
+def _postfix(operand: tuple[str, int]) -> str:
+    text, precedence = operand
+    return text if precedence >= ATOM else f"({text})"
+
+
 def _text_node(e: Expr, operands: list[tuple[str, int]]) -> tuple[str, int]:
-    return format_operation(OPS[e.op], operands)
+    op = e.op
+    if op == "stack":
+        return "[" + ", ".join(text for text, _ in operands) + "]", ATOM
+    if op == "index":
+        return f"{_postfix(operands[0])}[{subscript_text(e.value)}]", ATOM
+    if op == "transpose":
+        return f"{_postfix(operands[0])}.T", ATOM
+    if op in ("amax", "amin"):
+        return f"{op[1:]}({operands[0][0]})", ATOM
+    return format_operation(OPS[op], operands)
 
 
 def _print(roots: Sequence[Expr], leaf: Callable[[Expr], tuple[str, int]],
