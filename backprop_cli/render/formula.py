@@ -253,7 +253,7 @@ def _wrapped(operand: tuple[str, int], need: int) -> str:
 
 def _latex_array(e: Expr, operands: list[tuple[str, int]],
                  rows_of: dict[int, list[str]]) -> tuple[str, int] | None:
-    """The array ops in matrix notation: ``A^\top x``, ``x x^\top``, ``\sum``, a
+    r"""The array ops in matrix notation: ``A^\top x``, ``x x^\top``, ``\sum``, a
     bmatrix for a literal, ``\odot`` for an elementwise product of arrays."""
     name = e.op
     if name == "matmul":
