@@ -198,7 +198,7 @@ def check_program(graph: Graph) -> None:
                 )
             if not op.exact:
                 raise InputError(
-                    f"--exact works with {_exact_ops_text()}; "
+                    f"--exact works with {_exact_ops_text(graph.arrays)}; "
                     f"{op.name} has no exact rational value",
                     source=graph.source if body is graph else None,
                     start=node.start if body is graph else None,
@@ -237,6 +237,16 @@ def _check_power(a: Fraction, exponent: int) -> None:
     digits = math.floor(abs(exponent) * math.log10(largest)) + 1
     if digits > limit + 1:  # the float estimate may be one off: settle that after
         raise _too_large(digits, limit, about=True)
+
+
+def exact_json(x: Any) -> Any:
+    """A rational as JSON writes it, ``"1/3"``; an array of them as nested lists of such
+    strings."""
+    if isinstance(x, Fraction):
+        return str(x)
+    from .exact_arrays import texts
+
+    return texts(x)
 
 
 def to_float(x: Fraction) -> float:
@@ -319,11 +329,17 @@ sigmoid = _inexact("sigmoid")
 softplus = _inexact("softplus")
 
 
-def _exact_ops_text() -> str:
-    """The ops with an exact rational value, from the table: ``+ - * /, pow, abs, ...``."""
+_ARRAY_WORDS = {"transpose": ".T", "amax": "max(x)", "amin": "min(x)",
+                "stack": "array literals", "index": "indexing"}
+
+
+def _exact_ops_text(arrays: bool = False) -> str:
+    """The ops with an exact rational value, from the table: ``+ - * /, pow, abs, ...``;
+    in a program with arrays, the tensor ops that have one too (``@, dot, sum, ...``)."""
     from ..core.ops import OPERATIONS
 
     shown = list(dict.fromkeys(
-        "^ (integer powers)" if op.name == "pow" else op.symbol or op.name
-        for op in OPERATIONS if op.exact and not op.is_leaf))
+        "^ (integer powers)" if op.name == "pow"
+        else _ARRAY_WORDS.get(op.name) or op.symbol or op.name
+        for op in OPERATIONS if op.exact and not op.is_leaf and (arrays or not op.tensor)))
     return ", ".join(shown[:-1]) + " and " + shown[-1]
