@@ -32,6 +32,8 @@ def exact(v: Any) -> Any:
 
 
 def _rational(x: Any) -> Any:
+    if isinstance(x, np.ndarray) and not x.ndim:
+        x = x.item()
     if isinstance(x, np.floating):
         x = float(x)
     elif isinstance(x, np.integer | np.bool_):
@@ -152,7 +154,8 @@ class ExactTensor(TensorMath):
         return self._scalar(np.sum(v, initial=exact_math.ZERO))
 
     def spread(self, g: Any, like: Any) -> Any:
-        return np.full(np.shape(like), exact(g), dtype=object)
+        shape = np.shape(like)
+        return np.full(shape, exact(g), dtype=object) if shape else exact(g)
 
     def matmul(self, a: Any, b: Any) -> Any:
         return exact(np.matmul(exact(a), exact(b)))

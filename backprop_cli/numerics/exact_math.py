@@ -198,8 +198,12 @@ def check_program(graph: Graph) -> None:
                 )
             if not op.exact:
                 raise InputError(
-                    f"--exact works with {_exact_ops_text(graph.arrays)}; "
+                    # with arrays the list is long: the op in the message, the list below
+                    f"--exact: {op.name} has no exact rational value" if graph.arrays else
+                    f"--exact works with {_exact_ops_text()}; "
                     f"{op.name} has no exact rational value",
+                    notes=(f"--exact works with {_exact_ops_text(True)}",)
+                    if graph.arrays else (),
                     source=graph.source if body is graph else None,
                     start=node.start if body is graph else None,
                     end=node.end if body is graph else None,
