@@ -53,10 +53,14 @@ def _elementwise(fn: Any, nargs: int) -> Any:
     return apply
 
 
+_ONES: Any = np.array(exact_math.ONE, dtype=object)
+_ZEROS: Any = np.array(exact_math.ZERO, dtype=object)
+
+
 class ExactTensor(TensorMath):
     """The number system of ``--exact`` for array programs (one point)."""
 
-    ONE = exact_math.ONE
+    ONE: Any = exact_math.ONE
 
     fabs = staticmethod(_elementwise(exact_math.fabs, 1))
     relu = staticmethod(_elementwise(exact_math.relu, 1))
@@ -112,7 +116,7 @@ class ExactTensor(TensorMath):
         for a in arrays:
             hit = (a == out) & ~taken
             taken |= hit
-            masks.append(exact(np.where(hit, exact_math.ONE, exact_math.ZERO)))
+            masks.append(exact(np.where(hit, _ONES, _ZEROS)))
         return masks
 
     min_mask = max_mask
@@ -151,7 +155,7 @@ class ExactTensor(TensorMath):
     def sum(self, v: Any) -> Any:
         if v.__class__ is not np.ndarray:
             return v
-        return self._scalar(np.sum(v, initial=exact_math.ZERO))
+        return self._scalar(np.sum(v, initial=_ZEROS))
 
     def spread(self, g: Any, like: Any) -> Any:
         shape = np.shape(like)

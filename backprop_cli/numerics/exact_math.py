@@ -243,16 +243,6 @@ def _check_power(a: Fraction, exponent: int) -> None:
         raise _too_large(digits, limit, about=True)
 
 
-def exact_json(x: Any) -> Any:
-    """A rational as JSON writes it, ``"1/3"``; an array of them as nested lists of such
-    strings."""
-    if isinstance(x, Fraction):
-        return str(x)
-    from .exact_arrays import texts
-
-    return texts(x)
-
-
 def to_float(x: Fraction) -> float:
     """The nearest double; beyond the range of doubles, an infinity of the right sign."""
     try:

@@ -210,7 +210,7 @@ class Symbolic:
     def _narrowed(self, args: tuple[Expr, ...], shape: Shape) -> tuple[Expr, ...]:
         if len(args) == 1:
             return args
-        out = []
+        out: list[Expr] = []
         for k, a in enumerate(args):
             other = self._broadcast(tuple(out) + args[k + 1:])
             out.append(self._narrow(a, other, shape))
@@ -598,7 +598,7 @@ class Symbolic:
 
     def transpose(self, a: Any) -> Expr:
         a = self._lift(a)
-        if a.ndim < 2 or a.shape == (1, 1) and a.op == "stack":
+        if a.ndim < 2 or (a.shape == (1, 1) and a.op == "stack"):
             return a
         if a.op == "transpose":
             return a.args[0]

@@ -18,9 +18,11 @@ from .registry import RenderOptions
 
 def exact_json(x: Any) -> Any:
     """A rational as ``"1/3"``, an array of them as nested lists of such strings."""
-    from ..numerics.exact_math import exact_json as text
+    if not hasattr(x, "shape"):
+        return str(x)
+    from ..numerics.exact_arrays import texts
 
-    return text(x)
+    return texts(x)
 
 _dumps = json.JSONEncoder(allow_nan=False, ensure_ascii=False, separators=(", ", ": ")).encode
 

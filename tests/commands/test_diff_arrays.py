@@ -15,8 +15,8 @@ from backprop_cli.api import bind_inputs, shaped_for
 from backprop_cli.core.engine import forward
 from backprop_cli.core.names import choose_inputs
 from backprop_cli.diff import symbolic_gradient
-from backprop_cli.render.diff import diff_program, diff_program_text
 from backprop_cli.numerics.tensor_math import POINT
+from backprop_cli.render.diff import diff_program, diff_program_text
 from backprop_cli.render.formula import to_latex, to_text
 from tests.harness import run
 
