@@ -172,3 +172,13 @@ def test_the_digit_bound_holds_for_arrays() -> None:
     result = run("eval", "--exact", "--max-digits", "5", "x = [1, 3]; sum(x / 3) ^ 40")
     assert result.code != 0
     assert "too large for exact arithmetic" in result.err
+
+
+def test_golden_exact_json(golden) -> None:
+    result = run("eval", "--exact", "-f", "samples/layer.bp", "-F", "json")
+    assert result.code == 2  # sigmoid: refused by name
+    assert "sigmoid has no exact rational value" in result.err
+    result = run("eval", "--exact", "W = [[1, 2], [3, 4]]; x = [1, -1]; "
+                 "f = sum((W @ x - [1, 0]) ^ 2) / 3", "-F", "json")
+    assert result.code == 0, result.err
+    golden("eval/exact-arrays.json", result.out)
