@@ -298,19 +298,6 @@ def test_a_large_index_is_refused_clearly() -> None:
     assert "element by element" in result.err and "Traceback" not in result.err
 
 
-@pytest.mark.parametrize(("name", "args"), [
-    ("layer.plain", ("-f", "samples/layer.bp")),
-    ("layer.latex", ("-f", "samples/layer.bp", "-F", "latex")),
-    ("layer-program.plain", ("-f", "samples/layer.bp", "--program")),
-    ("layer-program.json", ("-f", "samples/layer.bp", "--program", "-F", "json")),
-    ("neuron-vectors-program.plain", ("-f", "samples/neuron-vectors.bp", "--program")),
-])
-def test_golden_array_formulas(name: str, args: tuple, golden) -> None:
-    result = run("diff", *args)
-    assert result.code == 0, result.err
-    golden(f"diff/{name}", result.out)
-
-
 def test_the_layer_program_reads_back_to_eval_s_gradient() -> None:
     program = run("diff", "-f", "samples/layer.bp", "--program").out
     expected = json.loads(run("eval", "-f", "samples/layer.bp", "--grad", "W").out)
