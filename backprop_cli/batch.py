@@ -91,15 +91,22 @@ def choose_columns(graph: Graph, header: Sequence[str], bound: Mapping[str, floa
 
 class BatchReport(NamedTuple):
     """What batch output shows: the inputs' names and the evaluated chunks, as they come;
-    first in each row, the columns of the data file kept verbatim (``kept``)."""
+    first in each row, the columns of the data file kept verbatim (``kept``).
+
+    For an array program the names are the inputs' elements (``x[0]``, ``W[1,0]``) and
+    ``value_names`` the output's (``value[0]`` ... for an array output)."""
 
     names: list[str]
     rows: Iterable[Rows]
     kept: Sequence[str] = ()
+    value_names: Sequence[str] = ("value",)
 
 
 class Rows(NamedTuple):
-    """One evaluated chunk: every input's column, the value, every input's gradient."""
+    """One evaluated chunk: every input's column, the value, every input's gradient.
+
+    For an array program: a column per element of each input and of each gradient, and
+    ``value`` rows x elements when the output is an array."""
 
     first_row: int
     inputs: list[np.ndarray]

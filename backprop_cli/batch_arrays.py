@@ -84,13 +84,18 @@ def grid_shape(base: str, given: Mapping[tuple[int, ...], str], origin: str
 def header_shapes(header: Sequence[str], origin: str,
                   nested: Mapping[str, tuple[int, ...]] | None = None
                   ) -> dict[str, tuple[int, ...]]:
-    """The shapes a file gives its arrays: from element columns, and JSON Lines' nested
-    lists (``nested``, as row 1 has them). A name given both ways is an error."""
+    """The shapes a file gives arrays, before the program is built: from full sets of
+    element columns, and JSON Lines' nested lists (``nested``, as row 1 has them).
+
+    Lenient: a column may name no input; ``plan_array_columns`` checks the inputs'."""
     shapes = dict(nested or {})
     for base, given in element_columns(header).items():
         if base in shapes or base in header:
-            raise InputError(f"{origin} gives {base} both whole and as element columns")
-        shapes[base] = grid_shape(base, given, origin)
+            continue
+        try:
+            shapes[base] = grid_shape(base, given, origin)
+        except InputError:
+            continue
     return shapes
 
 
@@ -111,108 +116,86 @@ def plan_array_columns(graph: Graph, values: Mapping[str, Any], header: Sequence
                        partial: bool = False) -> ArrayPlan:
     """The columns that give inputs, checked against the program's shapes.
 
-    An array input is given by all its element columns (or one JSON Lines cell of nested
-    lists), or by none: then it is bound, or the program's own, and the same in every
-    row. ``partial`` (sweeps): some elements may be columns, the others come from the
-    input's shared value.
+    An array input is given by all its element columns (or by one JSON Lines cell of
+    nested lists, ``nested``), or by none: then it is bound, or the program's own, and
+    the same in every row. ``partial`` (sweeps): some elements may be columns, the
+    others keep the input's shared value.
     """
     from .api import bind_inputs, shaped_for
+    from .batch import choose_columns
     from .core.names import name_list
     from .core.shapes import describe
 
-    nested = dict(nested or {})
-    groups = element_columns(header)
-    inputs = list(graph.input_names())
-    known = set(inputs)
+    known = set(graph.input_names())
+    if partial:  # a sweep's names are the user's: each must be an input or an element
+        from .core.names import unknown_name_hint
+
+        for column in header:
+            split = split_element(column)
+            base = split[0] if split else column
+            if base not in known:
+                raise InputError(f"{origin}: {base} is not an input of the program",
+                                 hint=unknown_name_hint(base, list(known)))
+    groups = {base: given for base, given in element_columns(header).items() if base in known}
+    nested = {name: shape for name, shape in (nested or {}).items() if name in known}
+    for base in [*groups, *nested]:
+        if base in groups and (base in header or base in nested):
+            raise InputError(f"{origin} gives {base} both whole and as element columns")
+        if base in values and not partial:
+            raise InputError(f"{base} is given both by {origin} and on the command line")
+    shapes = dict(nested)
+    if not partial:
+        shapes.update((base, grid_shape(base, given, origin)) for base, given in groups.items())
     nodes = graph.nodes
     ids = {nodes[i].name: i for i in graph.inputs}
-    shapes: dict[str, tuple[int, ...]] = {}
-    for base, given in groups.items():
-        if base not in known:
-            continue  # not read, as any column that names no input
-        if base in header or base in nested:
-            raise InputError(f"{origin} gives {base} both whole and as element columns")
-        if base in values:
-            raise InputError(f"{base} is given both by {origin} and on the command line")
-        program_shape = nodes[ids[base]].shape if nodes[ids[base]].value is not None else None
-        if partial:
-            shape = program_shape or _bound_shape(base, values)
-            if not shape:
-                raise InputError(
-                    f"{origin} sweeps elements of {base}, but {base} has no array value "
-                    "for the other elements",
-                    hint=f"bind {base} to an array, such as {base}=[0,0,0]")
-            for index, column in given.items():
-                if len(index) != len(shape) or any(k >= n for k, n in zip(index, shape)):
-                    raise InputError(f"{origin}: {column} is not an element of {base}, "
-                                     f"{describe(shape)}")
-        else:
-            shape = grid_shape(base, given, origin)
-            if program_shape is not None and shape != program_shape:
-                raise InputError(f"{origin} gives {base} as {describe(shape)} (columns "
-                                 f"{name_list(list(given.values()), 4)}), but the program "
-                                 f"uses it as {describe(program_shape)}")
-        shapes[base] = shape
-    for name, shape in nested.items():
-        if name in values:
-            raise InputError(f"{name} is given both by {origin} and on the command line")
-        node = nodes[ids[name]] if name in ids else None
-        if node is not None and node.value is not None and node.shape != shape:
-            raise InputError(f"{origin} gives {name} as {describe(shape)} (row 1), but the "
-                             f"program uses it as {describe(node.shape)}")
-        shapes[name] = shape
-    # the graph for those shapes (and the bound arrays'), built once more if need be
+    for name, shape in shapes.items():
+        node = nodes[ids[name]]
+        if node.value is not None and node.shape != shape:
+            given = (f"columns {name_list(list(groups[name].values()), 4)}" if name in groups
+                     else "row 1")
+            raise InputError(f"{origin} gives {name} as {describe(shape)} ({given}), but "
+                             f"the program uses it as {describe(node.shape)}")
+    # the graph for those shapes and the bound arrays', built once more if need be
     probe: dict[str, Any] = {**values, **{name: np.zeros(shape) for name, shape in shapes.items()}}
     graph = shaped_for(graph, probe)
     nodes = graph.nodes
     ids = {nodes[i].name: i for i in graph.inputs}
-    whole = [name for name in header if name in known and name not in groups]
+    if partial:
+        for base, given in groups.items():
+            shape = nodes[ids[base]].shape or ()
+            for index, column in given.items():
+                if len(index) != len(shape) or any(k >= n for k, n in zip(index, shape)):
+                    raise InputError(
+                        f"{origin}: {column} is not an element of {base}, {describe(shape)}",
+                        hint=None if shape else f"bind {base} to an array, such as "
+                        f"{base}=[0,0]; the sweep then varies one element of it")
+    whole = [name for name in header if name in known]
     for name in whole:
         shape = nodes[ids[name]].shape
         if shape and name not in nested:
-            elements = element_names(name, shape)
             raise InputError(
                 f"{origin}: the column {name} gives a number per row, but {name} is "
                 f"{describe(shape)}",
-                hint=f"give its elements as columns {name_list(elements, 4)}")
-    from .batch import choose_columns
-
-    scalar_header = [name for name in header if name not in groups or partial]
-    if partial:
-        scalar_header = [name for name in header if split_element(name) is None]
-    element_of = {column: base for base, given in groups.items() if base in shapes
-                  for column in given.values()}
-    read = choose_columns(graph, [*scalar_header], {**values, **dict.fromkeys(shapes, 0.0)},
-                          origin, keep)
-    numbers = [*read] if not nested else [name for name in read if name not in nested]
+                hint=f"give its elements as columns {name_list(element_names(name, shape), 4)}")
+    element_of = {column: base for base, given in groups.items() for column in given.values()}
+    plain = [name for name in header if name not in element_of]
+    given_by_file = {name: 0.0 for name in groups if not partial}
+    read = choose_columns(graph, plain, {**values, **given_by_file}, origin, keep)
+    placeholders = {name: np.zeros(nodes[ids[name]].shape or ()) if nodes[ids[name]].shape
+                    else 0.0 for name in [*read, *given_by_file]}
+    fixed = bind_inputs(graph, {**values, **placeholders})
+    for name in placeholders:
+        del fixed[ids[name]]
+    numbers = [name for name in read if name not in nested]
     numbers += [column for column in header if column in element_of]
-    for name in numbers:
-        if name in values:
-            raise InputError(f"{name} is given both by {origin} and on the command line")
-    given_whole = {name for name in read} | set(shapes)
-    fixed_values = {name: v for name, v in values.items()}
-    if partial:  # the swept elements' input keeps its shared value for the rest
-        bound = bind_inputs(graph, {**fixed_values, **dict.fromkeys(
-            [n for n in read if n not in shapes], 0.0)})
-    else:
-        bound = bind_inputs(graph, {**fixed_values, **{  # type: ignore[dict-item]
-            name: (np.zeros(shapes[name]) if name in shapes else 0.0) for name in given_whole}})
-        for name in given_whole:
-            bound.pop(ids[name], None)
-    if partial:
-        for name in read:
-            if name not in shapes:
-                bound.pop(ids[name], None)
     names = [column for name in graph.input_names()
-             for column in element_names(name, nodes[ids[name]].shape)]
-    output_names = set(names) | {f"d_{name}" for name in names}
-    out_shape = nodes[graph.output].shape or ()
-    value_names = element_names("value", out_shape)
-    output_names |= set(value_names)
+             for column in element_names(name, nodes[ids[name]].shape or ())]
+    value_names = element_names("value", nodes[graph.output].shape or ())
+    taken = {*names, *value_names, *(f"d_{name}" for name in names)}
     for name in keep:
-        if name in output_names:
+        if name in taken:
             raise InputError(f"--keep {name}: the output has a column {name} already")
-    return ArrayPlan(graph, bound, numbers, dict(nested), names, value_names)
+    return ArrayPlan(graph, fixed, numbers, nested, names, value_names)
 
 
 def _bound_shape(name: str, values: Mapping[str, Any]) -> tuple[int, ...]:

@@ -309,17 +309,25 @@ def split_arguments(ctx: click.Context,
     return program, args, reads_stdin
 
 
-def load_program(ctx: click.Context, spec: ProgramSpec,
-                 inline_functions: bool = False) -> tuple[Any, dict[str, float], bool]:
-    """The graph, the values bound on the command line, and whether any were given."""
-    from ..api import parse_program
+def load_program(ctx: click.Context, spec: ProgramSpec, inline_functions: bool = False,
+                 input_shapes: dict[str, tuple[int, ...]] | None = None
+                 ) -> tuple[Any, dict[str, float], bool]:
+    """The graph, the values bound on the command line, and whether any were given.
+
+    The inputs bound to arrays on the command line, and those of ``input_shapes`` (a
+    data file's arrays), are built with their shapes, so that ``W @ x`` parses."""
+    from ..api import parse_program, value_shape
 
     program, args, _ = split_arguments(ctx, spec)
     values = collect_values(ctx, args, None, spec.max_bytes)
     text, origin = read_program(program, spec.file, spec.max_bytes)
+    shapes = dict(input_shapes or {})
+    for name, value in values.items():
+        if not isinstance(value, float | int):
+            shapes.setdefault(name, value_shape(name, value))
     graph = parse_program(text, origin=origin, output=spec.output, expand=spec.expand,
                           max_nodes=spec.max_nodes, max_bytes=spec.max_bytes,
-                          inline_functions=inline_functions)
+                          inline_functions=inline_functions, input_shapes=shapes)
     if spec.values_file is not None:  # the names the program takes; others are skipped
         text, origin = read_program(None, spec.values_file, spec.max_bytes)
         shared = parse_values_file(text, origin, wanted=set(graph.input_names()))
