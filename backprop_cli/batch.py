@@ -56,6 +56,8 @@ def choose_columns(graph: Graph, header: Sequence[str], bound: Mapping[str, floa
     inputs = graph.input_names()
     known = set(inputs)
     numbers = [name for name in header if name in known]
+    if any("[" in name for name in header):
+        _no_elements_of_scalars(graph, header, origin)
     counts: dict[str, int] = {}
     for name in header:
         counts[name] = counts.get(name, 0) + 1
@@ -87,6 +89,22 @@ def choose_columns(graph: Graph, header: Sequence[str], bound: Mapping[str, floa
                           else f"bind {'them' if plural else 'it'}: "
                           + " ".join(f"{m}=VALUE" for m in missing[:5])))
     return numbers
+
+
+def _no_elements_of_scalars(graph: Graph, header: Sequence[str], origin: str) -> None:
+    """Element columns (``x[0]``) of an input the program has as a scalar: an error."""
+    from .batch_arrays import element_columns
+    from .core.names import name_list
+
+    nodes = graph.nodes
+    shapes = {nodes[i].name: nodes[i].shape for i in graph.inputs}
+    for base, given in element_columns(header).items():
+        if base in shapes and not shapes[base]:
+            raise InputError(
+                f"{origin}: {base} is a scalar, but the columns "
+                f"{name_list(sorted(given.values()), 4)} give elements of an array",
+                hint=f"the program assigns {base} a number" if nodes[graph.names[base]].value
+                is not None else None)
 
 
 class BatchReport(NamedTuple):
