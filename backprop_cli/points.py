@@ -7,6 +7,7 @@ named by its row, line and column.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import re
@@ -531,10 +532,8 @@ def read_jsonl(stream: IO[bytes], origin: str, max_line_bytes: int = MAX_LINE_BY
     nested = {}
     for name, cell in first.items():
         if isinstance(cell, list):  # an array input's, or a column kept or not read
-            try:
+            with contextlib.suppress(InputError):
                 nested[name] = _array_cell(origin, 1, name, cell, None).shape
-            except InputError:
-                pass
 
     def chunks(numbers: list[str], kept: list[str], chunk_rows: int,
                arrays: dict[str, tuple[int, ...]] | None = None) -> Iterator[Chunk]:

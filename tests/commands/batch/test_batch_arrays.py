@@ -13,8 +13,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from backprop_cli.api import bind_inputs, evaluate_at, parse_program
-from backprop_cli.batch_arrays import (evaluate_array_chunks, loss_over_rows,
-                                      plan_array_columns, row_values)
+from backprop_cli.batch_arrays import (
+    evaluate_array_chunks,
+    loss_over_rows,
+    plan_array_columns,
+    row_values,
+)
 from backprop_cli.core.numbers import element_names, elements
 from backprop_cli.points import Chunk
 from tests.harness import check_error, csv_rows, run
@@ -250,7 +254,8 @@ def test_json_lines_element_keys_too(tmp_path) -> None:
 
 
 @pytest.mark.parametrize("text, says", [
-    ('{"x": [1, 2]}\n{"x": [1, 2, 3]}\n', "row 2, column x: a vector of 3, but row 1 has a vector of 2"),
+    ('{"x": [1, 2]}\n{"x": [1, 2, 3]}\n',
+     "row 2, column x: a vector of 3, but row 1 has a vector of 2"),
     ('{"x": [1, 2]}\n{"x": 3}\n', "row 2, column x: a scalar, but row 1 has a vector of 2"),
     ('{"x": [1, 2]}\n{"x": [1, "a"]}\n', "row 2: the value of x must be numbers"),
     ('{"x": [1, 2]}\n{"x": [[1], [2, 3]]}\n', "row 2: the value of x is not rectangular"),
