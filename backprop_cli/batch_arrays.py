@@ -219,6 +219,7 @@ def row_values(graph: Graph, fixed: Mapping[int, Any], columns: Mapping[str, np.
     """
     nodes = graph.nodes
     leaves: dict[int, Any] = {}
+    elements_of = {name.partition("[")[0] for name in columns if "[" in name}
     for i in graph.inputs:
         node = nodes[i]
         name = node.name or ""
@@ -230,11 +231,11 @@ def row_values(graph: Graph, fixed: Mapping[int, Any], columns: Mapping[str, np.
             value = fixed[i]
             leaves[i] = value if value.__class__ is float else float(value)
             continue
-        names = element_names(name, shape)
-        given = [(k, columns[column]) for k, column in enumerate(names) if column in columns]
-        if not given:
+        if name not in elements_of:  # shared by every row
             leaves[i] = np.asarray(fixed[i], dtype=float)[..., None]
             continue
+        names = element_names(name, shape)
+        given = [(k, columns[column]) for k, column in enumerate(names) if column in columns]
         if len(given) == len(names):
             flat = np.empty((len(names), rows))
         else:
