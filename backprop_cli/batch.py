@@ -93,8 +93,8 @@ def choose_columns(graph: Graph, header: Sequence[str], bound: Mapping[str, floa
 
 def _no_elements_of_scalars(graph: Graph, header: Sequence[str], origin: str) -> None:
     """Element columns (``x[0]``) of an input the program has as a scalar: an error."""
-    from .batch_arrays import element_columns
     from .core.names import name_list
+    from .points import element_columns
 
     nodes = graph.nodes
     shapes = {nodes[i].name: nodes[i].shape for i in graph.inputs}

@@ -23,7 +23,6 @@ Two ways over the rows:
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
 
@@ -34,30 +33,7 @@ from .core.errors import EvaluationError, InputError
 from .core.graph import Graph
 from .core.numbers import element_names
 from .numerics.tensor_math import TensorMath
-
-_ELEMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\[ *([0-9]+(?: *, *[0-9]+)*) *\]", re.ASCII)
-
-
-def split_element(column: str) -> tuple[str, tuple[int, ...]] | None:
-    """``W[1,0]`` -> ("W", (1, 0)); None for a column that names no element."""
-    match = _ELEMENT.fullmatch(column)
-    if match is None:
-        return None
-    return match[1], tuple(int(k) for k in match[2].split(","))
-
-
-def element_columns(names: Iterable[str]) -> dict[str, dict[tuple[int, ...], str]]:
-    """Base name -> {index -> column}: the columns that name elements, grouped."""
-    groups: dict[str, dict[tuple[int, ...], str]] = {}
-    for column in names:
-        split = split_element(column)
-        if split is not None:
-            base, index = split
-            seen = groups.setdefault(base, {})
-            if index in seen:
-                raise InputError(f"the columns {seen[index]} and {column} name one element")
-            seen[index] = column
-    return groups
+from .points import element_columns, split_element
 
 
 def grid_shape(base: str, given: Mapping[tuple[int, ...], str], origin: str

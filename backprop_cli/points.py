@@ -11,7 +11,7 @@ import contextlib
 import json
 import math
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO, Any, NamedTuple
 
 import numpy as np
@@ -28,6 +28,31 @@ class Chunk(NamedTuple):
     columns: dict[str, np.ndarray]
     rows: int
     kept: dict[str, list[Any]] | None = None  # columns copied verbatim (--keep)
+
+
+_ELEMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\[ *([0-9]+(?: *, *[0-9]+)*) *\]", re.ASCII)
+
+
+def split_element(column: str) -> tuple[str, tuple[int, ...]] | None:
+    """``W[1,0]`` -> ("W", (1, 0)); None for a column that names no element."""
+    match = _ELEMENT.fullmatch(column)
+    if match is None:
+        return None
+    return match[1], tuple(int(k) for k in match[2].split(","))
+
+
+def element_columns(names: Iterable[str]) -> dict[str, dict[tuple[int, ...], str]]:
+    """Base name -> {index -> column}: the columns that name elements, grouped."""
+    groups: dict[str, dict[tuple[int, ...], str]] = {}
+    for column in names:
+        split = split_element(column)
+        if split is not None:
+            base, index = split
+            seen = groups.setdefault(base, {})
+            if index in seen:
+                raise InputError(f"the columns {seen[index]} and {column} name one element")
+            seen[index] = column
+    return groups
 
 
 class Sweep(NamedTuple):

@@ -26,6 +26,7 @@ Run: python bench/batch.py [--rows 1000000] [--big-rows 10000000] [--arrays-only
 from __future__ import annotations
 
 import argparse
+import itertools
 import subprocess
 import sys
 import tempfile
@@ -247,7 +248,7 @@ MLP_SIZES = (2, 16, 16, 1)
 def mlp_weights(seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
     rng = np.random.default_rng(seed)
     return [(rng.standard_normal((m, n)) / np.sqrt(n), rng.standard_normal(m) * 0.1)
-            for n, m in zip(MLP_SIZES, MLP_SIZES[1:])]
+            for n, m in itertools.pairwise(MLP_SIZES)]
 
 
 def mlp_program(weights: list[tuple[np.ndarray, np.ndarray]]) -> str:
@@ -284,8 +285,12 @@ def mlp_numpy(weights: list, x: np.ndarray, y: np.ndarray, per_row: bool) -> tup
 
 def arrays(rows: int = 1000) -> None:
     from backprop_cli.api import parse_program
-    from backprop_cli.batch_arrays import (evaluate_array_chunks, loss_over_rows,
-                                           plan_array_columns, row_values)
+    from backprop_cli.batch_arrays import (
+        evaluate_array_chunks,
+        loss_over_rows,
+        plan_array_columns,
+        row_values,
+    )
     from backprop_cli.points import Chunk
 
     weights = mlp_weights()
