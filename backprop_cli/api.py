@@ -48,19 +48,20 @@ def parse_program(
     max_bytes: int = DEFAULT_MAX_BYTES,
     allow_nonfinite: bool = False,
     inline_functions: bool = False,
-    input_shapes: dict[str, tuple[int, ...]] | None = None,
+    input_shapes: Mapping[str, tuple[int, ...]] | None = None,
 ) -> Graph:
     """Parse a program into its graph; ``output`` picks a named node as the output.
 
     ``inline_functions`` copies user functions in at their calls (same gradients, no
     block gates): what a loop that reruns the passes many times wants. ``input_shapes``
-    gives the shapes of inputs that will be bound to arrays (``array_shapes(values)``);
-    the other inputs the program does not assign are scalars.
+    gives the shapes of inputs the program does not assign (bound to arrays, see
+    ``array_shapes``, or given by a data file's element columns); the others are scalars.
     """
     source = Source(text, origin)
     return build_graph(source, expand=expand, max_nodes=max_nodes, max_bytes=max_bytes,
                        output=output, allow_nonfinite=allow_nonfinite,
-                       inline_functions=inline_functions, input_shapes=input_shapes)
+                       inline_functions=inline_functions,
+                       input_shapes=dict(input_shapes) if input_shapes else None)
 
 
 def array_shapes(values: Mapping[str, Any]) -> dict[str, tuple[int, ...]]:

@@ -211,7 +211,13 @@ def evaluate_many(ctx: click.Context, spec: ProgramSpec, at: str | None,
     reads_stdin = spec.file == "-" or (spec.file is None and spec.arguments[:1] == ("-",))
     if at == "-" and reads_stdin:
         raise click.UsageError("the program and --at cannot both come from stdin", ctx=ctx)
-    graph, values, _ = load_program(ctx, spec)
+    points = read_points(str(at), stdin_bytes(), max_line_bytes) if at is not None else None
+    shapes: dict[str, tuple[int, ...]] = {}
+    if points is not None:  # element columns and nested lists: arrays, built so
+        from ..batch_arrays import header_shapes
+
+        shapes = header_shapes(points.header, points.origin, points.nested)
+    graph, values, _ = load_program(ctx, spec, input_shapes=shapes)
     if sweep_texts:
         try:
             sweeps = [parse_sweep(text) for text in sweep_texts]
@@ -222,22 +228,36 @@ def evaluate_many(ctx: click.Context, spec: ProgramSpec, at: str | None,
         chunks = sweep_chunks(sweeps, chunk_rows)
         origin = "--sweep"
     else:
-        points = read_points(str(at), stdin_bytes(), max_line_bytes)
+        assert points is not None
         origin = points.origin
         # a column wins over a --values file; a binding on the command line and a column
         # for the same input is an error (bind_columns)
         arguments = spec.arguments[1:] if spec.file is None else spec.arguments
         on_command_line = {parse_binding(text)[0] for text in arguments}
-        header = set(points.header)
+        header = set(points.header) | set(shapes)
         values = {name: value for name, value in values.items()
                   if name in on_command_line or name not in header}
-        columns = choose_columns(graph, points.header, values, origin, kept)
-        chunks = points.chunks(columns, kept, chunk_rows)
-    fixed = bind_columns(graph, values, columns, origin)
     keep_freed_memory()  # each chunk's arrays reuse the last one's memory
-    evaluated = evaluate_chunks(graph, fixed, chunks, allow_nonfinite=allow_nonfinite,
-                                origin=origin, xp=ties.namespace(array_math, tie_rule))
-    report = BatchReport(list(graph.input_names()), evaluated, kept)
+    if graph.arrays:
+        from ..batch_arrays import evaluate_array_chunks, plan_array_columns
+
+        plan = plan_array_columns(graph, values, columns if points is None else points.header,
+                                  origin, kept, None if points is None else points.nested,
+                                  partial=points is None)
+        if points is not None:
+            chunks = points.chunks(plan.numbers, kept, chunk_rows, plan.nested)
+        evaluated = evaluate_array_chunks(plan.graph, plan.fixed, chunks,
+                                          allow_nonfinite=allow_nonfinite, origin=origin,
+                                          ties=tie_rule)
+        report = BatchReport(plan.names, evaluated, kept, plan.value_names)
+    else:
+        if points is not None:
+            columns = choose_columns(graph, points.header, values, origin, kept)
+            chunks = points.chunks(columns, kept, chunk_rows)
+        fixed = bind_columns(graph, values, columns, origin)
+        evaluated = evaluate_chunks(graph, fixed, chunks, allow_nonfinite=allow_nonfinite,
+                                    origin=origin, xp=ties.namespace(array_math, tie_rule))
+        report = BatchReport(list(graph.input_names()), evaluated, kept)
     show(render("batch", "jsonl" if fmt in ("json", "jsonl") else "csv", report))
 
 

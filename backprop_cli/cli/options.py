@@ -310,15 +310,19 @@ def split_arguments(ctx: click.Context,
     return program, args, reads_stdin
 
 
-def load_program(ctx: click.Context, spec: ProgramSpec,
-                 inline_functions: bool = False) -> tuple[Any, dict[str, float], bool]:
-    """The graph, the values bound on the command line, and whether any were given."""
+def load_program(ctx: click.Context, spec: ProgramSpec, inline_functions: bool = False,
+                 input_shapes: dict[str, tuple[int, ...]] | None = None
+                 ) -> tuple[Any, dict[str, float], bool]:
+    """The graph, the values bound on the command line, and whether any were given.
+
+    The inputs bound to arrays on the command line, and those of ``input_shapes`` (a
+    data file's arrays), are built with their shapes, so that ``W @ x`` parses."""
     from ..api import array_shapes, parse_program
 
     program, args, _ = split_arguments(ctx, spec)
     values = collect_values(ctx, args, None, spec.max_bytes)
     text, origin = read_program(program, spec.file, spec.max_bytes)
-    shapes = array_shapes(values)  # inputs bound to arrays: their shapes, for the build
+    shapes = {**dict(input_shapes or {}), **array_shapes(values)}
     values_text = None
     if spec.values_file is not None:
         values_text, values_origin = read_program(None, spec.values_file, spec.max_bytes)

@@ -140,6 +140,13 @@ class TensorMath:
             return a * b
         if not self._b:
             return np.matmul(a, b)
+        if a.ndim == 3 and b.ndim == 3:  # one product of matrices, not one per row
+            if a.shape[1] == 1:  # an outer product: no sums, the same numbers elementwise
+                return a * b
+            if a.shape[-1] == 1 and b.shape[-1] > 1:  # shared @ per row
+                return np.tensordot(a[..., 0], b, axes=(1, 0))
+            if b.shape[-1] == 1 and a.shape[-1] > 1:  # per row @ shared
+                return np.einsum("mkr,kn->mnr", a, b[..., 0])
         return self._back(np.matmul(self._front(a), self._front(b)))
 
     def matmul_to(self, a: Any, b: Any, like: Any) -> Any:
