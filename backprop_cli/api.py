@@ -48,6 +48,7 @@ def parse_program(
     max_bytes: int = DEFAULT_MAX_BYTES,
     allow_nonfinite: bool = False,
     inline_functions: bool = False,
+    seed: int = 0,
 ) -> Graph:
     """Parse a program into its graph; ``output`` picks a named node as the output.
 
@@ -57,7 +58,7 @@ def parse_program(
     source = Source(text, origin)
     return build_graph(source, expand=expand, max_nodes=max_nodes, max_bytes=max_bytes,
                        output=output, allow_nonfinite=allow_nonfinite,
-                       inline_functions=inline_functions)
+                       inline_functions=inline_functions, seed=seed)
 
 
 def _as_number(name: str, value: object) -> float:

@@ -80,13 +80,16 @@ Examples:
 @click.option("--max-digits", default=None, type=click.IntRange(1), metavar="N",
               help="With --exact, refuse a number of more than N digits (numerator or "
                    "denominator)  [default: 100,000].")
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(0),
+              help="The seed of randn and uniform in the program: the same seed, the same "
+                   "numbers.")
 @click.pass_context
 def eval_command(ctx: click.Context, fmt: str | None, at: str | None, sweeps: tuple[str, ...],
                  chunk_rows: int, keep: tuple[str, ...], max_line_bytes: int,
                  only_value: bool, only_grad: tuple[str, ...],
                  each_line: bool, allow_nonfinite: bool, precision: int, max_rows: int,
                  explain: bool, tie_rule: str, exact_mode: bool, max_digits: int | None,
-                 **program: Any) -> None:
+                 seed: int, **program: Any) -> None:
     """Evaluate PROGRAM at a point: every node's value and gradient.
 
     PROGRAM is a formula or a program of statements separated by ';' or newlines
@@ -114,7 +117,7 @@ def eval_command(ctx: click.Context, fmt: str | None, at: str | None, sweeps: tu
                 refuse("--each-line", other, "--each-line writes one JSON object per line")
         if fmt not in (None, "json", "jsonl"):
             refuse("--each-line", f"--format {fmt}", "--each-line writes JSON Lines")
-        evaluate_each_line(ctx, ProgramSpec(**program), allow_nonfinite, tie_rule, exact_mode)
+        evaluate_each_line(ctx, ProgramSpec(**program, seed=seed), allow_nonfinite, tie_rule, exact_mode)
         return
     if batch:
         if number:
@@ -130,7 +133,7 @@ def eval_command(ctx: click.Context, fmt: str | None, at: str | None, sweeps: tu
                 raise click.UsageError(
                     f"{option} is for the table; with {batch} every number is written "
                     "in full, so that it reads back as the same double", ctx=ctx)
-        evaluate_many(ctx, ProgramSpec(**program), at, sweeps, fmt or "csv", chunk_rows,
+        evaluate_many(ctx, ProgramSpec(**program, seed=seed), at, sweeps, fmt or "csv", chunk_rows,
                       allow_nonfinite, tie_rule, keep=keep, max_line_bytes=max_line_bytes)
         return
     for option, parameter in (("--keep", "keep"), ("--max-line-bytes", "max_line_bytes")):
@@ -156,7 +159,7 @@ def eval_command(ctx: click.Context, fmt: str | None, at: str | None, sweeps: tu
     fmt = fmt or "table"
     if fmt == "jsonl":
         raise click.UsageError("--format jsonl is for --at, --sweep or --each-line", ctx=ctx)
-    graph, values, _ = load_program(ctx, ProgramSpec(**program))
+    graph, values, _ = load_program(ctx, ProgramSpec(**program, seed=seed))
     result = evaluate_at(graph, values, ties=tie_rule, exact=exact_mode,
                          allow_nonfinite=allow_nonfinite, max_digits=max_digits)
     if explain:

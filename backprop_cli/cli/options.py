@@ -252,6 +252,7 @@ class ProgramSpec(NamedTuple):
     expand: bool
     max_nodes: int
     max_bytes: int
+    seed: int = 0  # of randn and uniform in the program (the commands with --seed)
 
 
 def program_options(command: Any) -> Any:
@@ -319,7 +320,7 @@ def load_program(ctx: click.Context, spec: ProgramSpec,
     text, origin = read_program(program, spec.file, spec.max_bytes)
     graph = parse_program(text, origin=origin, output=spec.output, expand=spec.expand,
                           max_nodes=spec.max_nodes, max_bytes=spec.max_bytes,
-                          inline_functions=inline_functions)
+                          inline_functions=inline_functions, seed=spec.seed)
     if spec.values_file is not None:  # the names the program takes; others are skipped
         text, origin = read_program(None, spec.values_file, spec.max_bytes)
         shared = parse_values_file(text, origin, wanted=set(graph.input_names()))
