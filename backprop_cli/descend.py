@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from .core.engine import evaluate_graph
 from .core.errors import EvaluationError, Remedy
@@ -109,16 +109,24 @@ def descend(
     Ctrl-C ends it with the outcome so far (``reason`` "interrupted"): the last step
     whose output and gradient were computed, its inputs whole.
     """
-    evaluate_graph(graph, point)  # a bad start point gets the usual error, with its reason
-    passes = Passes(graph, point, moving)
-    params: list[float] = [point[i] for i in moving]
+    if graph.arrays:
+        from .numerics.tensor_math import POINT
+
+        evaluate_graph(graph, point, xp=POINT)
+        passes: Passes | ArrayPasses = ArrayPasses(graph, point, moving)
+        hypot: Callable[..., float] = grad_norm
+    else:
+        evaluate_graph(graph, point)  # a bad start point gets the usual error, its reason
+        passes = Passes(graph, point, moving)
+        hypot = math.hypot
+    params: list[Any] = [point[i] for i in moving]
     start = tuple(params)
     rule = settings.rule()
     optimizer = make_optimizer(len(moving), rule)
     steps, tol = settings.steps, settings.tol
     maximize = settings.maximize
     constant_lr = rule.lr if rule.schedule == "constant" else None
-    isfinite, hypot = math.isfinite, math.hypot
+    isfinite = math.isfinite
     run = passes.run
     last: tuple[int, float, list[float], list[float]] | None = None
     start_output = math.nan
@@ -169,6 +177,45 @@ def descend(
     )
 
 
+def grad_norm(*grads: Any) -> float:
+    """The Euclidean norm of every element of the gradients (floats or arrays)."""
+    total = 0.0
+    for g in grads:
+        if g.__class__ is float:
+            total += g * g
+        else:
+            import numpy as np
+
+            total += float(np.vdot(g, g))
+    return math.sqrt(total)
+
+
+class ArrayPasses:
+    """The two passes of a program with arrays at one point (the engine's array loop over
+    ``tensor_math.POINT``), for inputs that move: the interface of ``passes.Passes``."""
+
+    def __init__(self, graph: Graph, point: Mapping[int, Any], moving: Sequence[int]) -> None:
+        from .numerics.tensor_math import POINT
+
+        self.graph = graph
+        self.leaves = dict(point)
+        self.moving = list(moving)
+        self.xp = POINT
+
+    def run(self, params: Sequence[Any]) -> tuple[float, list[Any]]:
+        import numpy as np
+
+        from .core.engine import backward, forward
+
+        leaves = self.leaves
+        for i, p in zip(self.moving, params):
+            leaves[i] = p
+        with np.errstate(all="ignore"):
+            values = forward(self.graph, leaves, self.xp)
+            grads = backward(self.graph, values, self.xp)
+        return values[self.graph.output], [grads[i] for i in self.moving]
+
+
 def check_outcome(outcome: Outcome, settings: Settings, what: str = "the output") -> None:
     """A run that ends far above where it started (below, with ``maximize``) diverged:
     exit 1, with the step where it first got there and a smaller learning rate."""
@@ -207,6 +254,9 @@ def descend_inputs(
     from .api import bind_inputs
     from .core.names import input_ids
 
+    from .api import shaped_for
+
+    graph = shaped_for(graph, values)
     ids = input_ids(graph)
     return descend(graph, bind_inputs(graph, values), [ids[name] for name in names], settings,
                    on_step)
