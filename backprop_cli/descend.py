@@ -113,7 +113,7 @@ def descend(
         from .numerics.tensor_math import POINT
 
         evaluate_graph(graph, point, xp=POINT)
-        passes: Passes | ArrayPasses = ArrayPasses(graph, point, moving)
+        passes: Passes | PointPasses = PointPasses(graph, point, moving)
         hypot: Callable[..., float] = grad_norm
     else:
         evaluate_graph(graph, point)  # a bad start point gets the usual error, its reason
@@ -190,30 +190,23 @@ def grad_norm(*grads: Any) -> float:
     return math.sqrt(total)
 
 
-class ArrayPasses:
-    """The two passes of a program with arrays at one point (the engine's array loop over
-    ``tensor_math.POINT``), for inputs that move: the interface of ``passes.Passes``."""
+class PointPasses:
+    """``passes.ArrayPasses`` at one point (``tensor_math.POINT``), with the interface of
+    ``passes.Passes``: ``run`` gives the output and the moving inputs' gradients."""
 
     def __init__(self, graph: Graph, point: Mapping[int, Any], moving: Sequence[int]) -> None:
         from .numerics.tensor_math import POINT
+        from .passes import ArrayPasses
 
-        self.graph = graph
-        self.leaves = dict(point)
-        self.moving = list(moving)
-        self.xp = POINT
+        self.output = graph.output
+        self.plan = ArrayPasses(graph, point, moving, (), POINT)
 
     def run(self, params: Sequence[Any]) -> tuple[float, list[Any]]:
         import numpy as np
 
-        from .core.engine import backward, forward
-
-        leaves = self.leaves
-        for i, p in zip(self.moving, params):
-            leaves[i] = p
         with np.errstate(all="ignore"):
-            values = forward(self.graph, leaves, self.xp)
-            grads = backward(self.graph, values, self.xp)
-        return values[self.graph.output], [grads[i] for i in self.moving]
+            values, grads = self.plan.run(params)
+        return values[self.output], grads
 
 
 def check_outcome(outcome: Outcome, settings: Settings, what: str = "the output") -> None:

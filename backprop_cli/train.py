@@ -175,6 +175,8 @@ class _ArrayModel(_Model):
         super().__init__(graph, {}, data_names, moving, metrics)
         self.xp = TensorMath(rows=True, keep_rows=False)
         self.fixed = {i: _shared(v) for i, v in fixed.items()}
+        self.plan: Any = None  # the passes laid out at the first step (passes.ArrayPasses)
+        self._seed = np.ones(0)
 
     def leaves(self, columns: Sequence[np.ndarray], params: Sequence[Any]) -> dict[int, Any]:
         leaves: dict[int, Any] = dict(self.fixed)
@@ -186,18 +188,20 @@ class _ArrayModel(_Model):
 
     def step(self, columns: Sequence[np.ndarray], rows: int, params: Sequence[Any],
              how: str) -> tuple[float, list[Any], list[float]]:
-        from .core.engine import backward_arrays
-
-        leaves = self.leaves(columns, params)
-        xp = self.xp
+        shared = [_shared(p) for p in params]
         with np.errstate(all="ignore"):
-            values = forward(self.passes, leaves, xp)
-            grads = backward_arrays(self.passes, values, xp)
+            if self.plan is None:
+                from .passes import ArrayPasses
+
+                self.plan = ArrayPasses(self.graph, self.leaves(columns, params), self.moving,
+                                        self.data_ids, self.xp)
+            # d loss_r / d loss_r = 1 at every row: a shared gate's gradient is its sum
+            # over the rows (a float 1 would count a shared term once, not once a row)
+            values, grads = self.plan.run(shared, columns, self._ones(rows))
         loss = _reduce(values[self.graph.output], rows, how)
         scale = 1.0 / rows if how == "mean" else 1.0
         out = []
-        for i in self.moving:
-            g = grads[i]
+        for g in grads:
             if g.__class__ is np.ndarray:
                 g = g.reshape(np.shape(g)[:-1]) if np.ndim(g) else float(g)
                 if scale != 1.0:
@@ -206,6 +210,11 @@ class _ArrayModel(_Model):
                 g = float(g) * scale
             out.append(g)
         return loss, out, [_reduce(values[i], rows, "mean") for i in self.metric_ids]
+
+    def _ones(self, rows: int) -> np.ndarray:
+        if self._seed.shape != (rows,):
+            self._seed = np.ones(rows)
+        return self._seed
 
     def first_bad_row(self, data: Data, params: Sequence[Any]) -> None:
         return None  # the batch engine's row-by-row report is for scalar programs
@@ -276,7 +285,8 @@ def train(graph: Graph, fixed: Mapping[int, float], moving: Sequence[int], data:
             for first in range(0, n, size):
                 if step >= total:
                     break
-                batch = [c[first:first + size] for c in batch_columns]
+                batch = (batch_columns if size >= n else  # every row: the same arrays
+                         [c[first:first + size] for c in batch_columns])
                 rows = len(batch[0]) if batch else min(size, n - first)
                 loss, grads, metrics = model.step(batch, rows, params, how)
                 norm = norm_of(*grads)
