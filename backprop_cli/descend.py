@@ -109,6 +109,7 @@ def descend(
     Ctrl-C ends it with the outcome so far (``reason`` "interrupted"): the last step
     whose output and gradient were computed, its inputs whole.
     """
+    check_scalar_output(graph)
     if graph.arrays:
         from .numerics.tensor_math import POINT
 
@@ -175,6 +176,19 @@ def descend(
         reason=reason,
         rose_at=rose_at,
     )
+
+
+def check_scalar_output(graph: Graph, what: str = "the output") -> None:
+    """Descent minimises one number: an array output is an input error (exit 2)."""
+    shape = graph.nodes[graph.output].shape
+    if shape:
+        from .core.errors import InputError
+        from .core.shapes import describe
+
+        raise InputError(f"{what} {graph.output_name} is {describe(shape)}: descend "
+                         "minimises one number",
+                         hint="make the program end in a number, such as sum(...) or "
+                              "mean(...)")
 
 
 def grad_norm(*grads: Any) -> float:

@@ -22,7 +22,7 @@ from .core.engine import backward, forward
 from .core.errors import EvaluationError, InputError, Remedy
 from .core.graph import Graph
 from .core.numbers import format_number
-from .descend import Outcome, Settings, Step, far_above
+from .descend import Outcome, Settings, Step, check_scalar_output, far_above
 from .numerics import array_math
 from .optimizers import learning_rate, make_optimizer
 
@@ -243,6 +243,7 @@ def train(graph: Graph, fixed: Mapping[int, float], moving: Sequence[int], data:
     ``fixed`` binds every input the data does not give (``batch.bind_columns``). Ctrl-C
     ends the run with the outcome so far (``reason`` "interrupted").
     """
+    check_scalar_output(graph, "the loss")
     arrays = graph.arrays
     model = (_ArrayModel if arrays else _Model)(graph, fixed, data.names, moving,
                                                 training.metrics)
