@@ -258,10 +258,8 @@ def descend_inputs(
     on_step: Callable[[Step], None] | None = None,
 ) -> Outcome:
     """Bind ``values`` (and the program's defaults), then move the inputs ``names``."""
-    from .api import bind_inputs
+    from .api import bind_inputs, shaped_for
     from .core.names import input_ids
-
-    from .api import shaped_for
 
     graph = shaped_for(graph, values)
     ids = input_ids(graph)

@@ -220,7 +220,6 @@ class ArrayPasses:
         values = self._values
         for i, p in zip(self.moving, params):
             values[i] = p
-        xp = self.xp
         if any(new is not old for new, old in zip(data, self._data)):
             self._data = list(data)
             for i, column in zip(self.per_step, data):

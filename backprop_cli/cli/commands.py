@@ -117,7 +117,8 @@ def eval_command(ctx: click.Context, fmt: str | None, at: str | None, sweeps: tu
                 refuse("--each-line", other, "--each-line writes one JSON object per line")
         if fmt not in (None, "json", "jsonl"):
             refuse("--each-line", f"--format {fmt}", "--each-line writes JSON Lines")
-        evaluate_each_line(ctx, ProgramSpec(**program, seed=seed), allow_nonfinite, tie_rule, exact_mode)
+        evaluate_each_line(ctx, ProgramSpec(**program, seed=seed), allow_nonfinite, tie_rule,
+                           exact_mode)
         return
     if batch:
         if number:
