@@ -49,6 +49,7 @@ def parse_program(
     allow_nonfinite: bool = False,
     inline_functions: bool = False,
     input_shapes: Mapping[str, tuple[int, ...]] | None = None,
+    seed: int = 0,
 ) -> Graph:
     """Parse a program into its graph; ``output`` picks a named node as the output.
 
@@ -61,7 +62,7 @@ def parse_program(
     return build_graph(source, expand=expand, max_nodes=max_nodes, max_bytes=max_bytes,
                        output=output, allow_nonfinite=allow_nonfinite,
                        inline_functions=inline_functions,
-                       input_shapes=dict(input_shapes) if input_shapes else None)
+                       input_shapes=dict(input_shapes) if input_shapes else None, seed=seed)
 
 
 def array_shapes(values: Mapping[str, Any]) -> dict[str, tuple[int, ...]]:

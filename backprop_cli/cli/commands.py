@@ -80,13 +80,16 @@ Examples:
 @click.option("--max-digits", default=None, type=click.IntRange(1), metavar="N",
               help="With --exact, refuse a number of more than N digits (numerator or "
                    "denominator)  [default: 100,000].")
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(0),
+              help="The seed of randn and uniform in the program: the same seed, the same "
+                   "numbers.")
 @click.pass_context
 def eval_command(ctx: click.Context, fmt: str | None, at: str | None, sweeps: tuple[str, ...],
                  chunk_rows: int, keep: tuple[str, ...], max_line_bytes: int,
                  only_value: bool, only_grad: tuple[str, ...],
                  each_line: bool, allow_nonfinite: bool, precision: int, max_rows: int,
                  explain: bool, tie_rule: str, exact_mode: bool, max_digits: int | None,
-                 **program: Any) -> None:
+                 seed: int, **program: Any) -> None:
     """Evaluate PROGRAM at a point: every node's value and gradient.
 
     PROGRAM is a formula or a program of statements separated by ';' or newlines
@@ -114,7 +117,8 @@ def eval_command(ctx: click.Context, fmt: str | None, at: str | None, sweeps: tu
                 refuse("--each-line", other, "--each-line writes one JSON object per line")
         if fmt not in (None, "json", "jsonl"):
             refuse("--each-line", f"--format {fmt}", "--each-line writes JSON Lines")
-        evaluate_each_line(ctx, ProgramSpec(**program), allow_nonfinite, tie_rule, exact_mode)
+        evaluate_each_line(ctx, ProgramSpec(**program, seed=seed), allow_nonfinite, tie_rule,
+                           exact_mode)
         return
     if batch:
         if number:
@@ -130,7 +134,7 @@ def eval_command(ctx: click.Context, fmt: str | None, at: str | None, sweeps: tu
                 raise click.UsageError(
                     f"{option} is for the table; with {batch} every number is written "
                     "in full, so that it reads back as the same double", ctx=ctx)
-        evaluate_many(ctx, ProgramSpec(**program), at, sweeps, fmt or "csv", chunk_rows,
+        evaluate_many(ctx, ProgramSpec(**program, seed=seed), at, sweeps, fmt or "csv", chunk_rows,
                       allow_nonfinite, tie_rule, keep=keep, max_line_bytes=max_line_bytes)
         return
     for option, parameter in (("--keep", "keep"), ("--max-line-bytes", "max_line_bytes")):
@@ -156,7 +160,7 @@ def eval_command(ctx: click.Context, fmt: str | None, at: str | None, sweeps: tu
     fmt = fmt or "table"
     if fmt == "jsonl":
         raise click.UsageError("--format jsonl is for --at, --sweep or --each-line", ctx=ctx)
-    graph, values, _ = load_program(ctx, ProgramSpec(**program))
+    graph, values, _ = load_program(ctx, ProgramSpec(**program, seed=seed))
     result = evaluate_at(graph, values, ties=tie_rule, exact=exact_mode,
                          allow_nonfinite=allow_nonfinite, max_digits=max_digits)
     if explain:
@@ -443,7 +447,7 @@ name, the other inputs are the parameters):
 """
 
 # options that mean something only with --data, and those of each schedule
-DATA_OPTIONS = ("val", "batch_size", "epochs", "seed", "shuffle", "reduce", "metrics")
+DATA_OPTIONS = ("val", "batch_size", "epochs", "shuffle", "reduce", "metrics")
 SCHEDULE_OPTIONS = (("lr_end", ("linear", "cosine")), ("step_size", ("step",)),
                     ("gamma", ("step",)))
 
@@ -495,7 +499,8 @@ SCHEDULE_OPTIONS = (("lr_end", ("linear", "cosine")), ("step_size", ("step",)),
 @click.option("--epochs", default=None, type=click.IntRange(1), metavar="N",
               help="Go through the rows N times (instead of --steps).")
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(0),
-              help="The seed of the shuffling: the same seed, the same run.")
+              help="The seed of randn and uniform in the program and of the shuffling: the "
+                   "same seed, the same run.")
 @click.option("--shuffle/--no-shuffle", default=True, show_default=True,
               help="Shuffle the rows each epoch (with --batch-size).")
 @click.option("--reduce", default="mean", show_default=True,
@@ -557,7 +562,7 @@ def descend_command(ctx: click.Context, wrt: str | None, lr: float, steps: int, 
     except (ValueError, click.BadParameter):
         raise click.BadParameter("write two numbers from 0 up to (not including) 1, such as "
                                  "0.9,0.999", ctx=ctx, param_hint="'--betas'") from None
-    spec = ProgramSpec(**program)
+    spec = ProgramSpec(**program, seed=seed)
     reads_stdin = spec.file == "-" or (spec.file is None and spec.arguments[:1] == ("-",))
     for option, path in (("--data", data), ("--val", val)):
         if path == "-" and reads_stdin:
@@ -575,9 +580,12 @@ def descend_command(ctx: click.Context, wrt: str | None, lr: float, steps: int, 
                       epochs, seed, shuffle, reduce, metrics, save, progress, trace, chart,
                       fmt)
         return
+    from ..api import shaped_for
+
+    graph = shaped_for(graph, values)
     names = choose_inputs(graph, wrt_list(wrt), "--wrt")
     recorder = Recorder(trace, names, steps, progress if fmt == "table" or progress
-                        else False, chart=chart)
+                        else False, chart=chart, shapes=_shapes(graph, names))
     with recorder:
         try:
             outcome = descend_inputs(graph, values, names, settings,
@@ -616,6 +624,9 @@ def train_on_data(ctx: click.Context, spec: ProgramSpec, graph: Any, values: dic
     # a column wins over --values; a column and a binding for one input is an error
     values = {name: value for name, value in values.items()
               if name in on_command_line or name not in data.names}
+    from ..api import shaped_for
+
+    graph = shaped_for(graph, values)
     fixed = bind_columns(graph, values, list(data.names), data.origin)
     if wrt is None:
         names = [name for name in graph.input_names() if name not in data.names]
@@ -639,7 +650,8 @@ def train_on_data(ctx: click.Context, spec: ProgramSpec, graph: Any, values: dic
     settings = settings._replace(steps=total)
     recorder = Recorder(trace, names, total, progress if fmt == "table" or progress
                         else False, chart=chart, data=True, metrics=training.metrics,
-                        val=val is not None, epochs=epochs or 0)
+                        val=val is not None, epochs=epochs or 0,
+                        shapes=_shapes(graph, names))
     with recorder:
         try:
             outcome = train(graph, fixed, ids, data, settings, training, val,
@@ -650,6 +662,11 @@ def train_on_data(ctx: click.Context, spec: ProgramSpec, graph: Any, values: dic
     report = DescentReport(outcome, graph.output_name, settings, recorder.history,
                            data.origin, reduce, batch_size or 0, seed)
     _finish(report, recorder, fmt, chart, save)
+
+
+def _shapes(graph: Any, names: list[str]) -> list[tuple[int, ...]]:
+    """The shape of each named input (the trace has a column per element)."""
+    return [graph.nodes[graph.names[name]].shape or () for name in names]
 
 
 def _finish(report: Any, recorder: Any, fmt: str, chart: bool, save: str | None) -> None:

@@ -253,6 +253,7 @@ class ProgramSpec(NamedTuple):
     expand: bool
     max_nodes: int
     max_bytes: int
+    seed: int = 0  # of randn and uniform in the program (the commands with --seed)
 
 
 def program_options(command: Any) -> Any:
@@ -330,7 +331,8 @@ def load_program(ctx: click.Context, spec: ProgramSpec, inline_functions: bool =
             shapes = {**array_shapes(parse_values_file(values_text, values_origin)), **shapes}
     graph = parse_program(text, origin=origin, output=spec.output, expand=spec.expand,
                           max_nodes=spec.max_nodes, max_bytes=spec.max_bytes,
-                          inline_functions=inline_functions, input_shapes=shapes)
+                          inline_functions=inline_functions, input_shapes=shapes,
+                          seed=spec.seed)
     if values_text is not None:  # the names the program takes; others are skipped
         text, origin = values_text, values_origin
         shared = parse_values_file(text, origin, wanted=set(graph.input_names()))

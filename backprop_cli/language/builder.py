@@ -29,6 +29,7 @@ from ..core.ops import (
 )
 from ..core.shapes import ShapeError, broadcast, describe
 from ..core.source import Source
+from .initialisers import INITIALISERS
 from .lexer import tokenize
 from .parser import parse
 
@@ -63,8 +64,11 @@ class GraphBuilder:
         allow_nonfinite: bool = False,
         inline_functions: bool = False,
         input_shapes: dict[str, tuple[int, ...]] | None = None,
+        seed: int = 0,
     ) -> None:
         self.source = source
+        self.seed = seed  # of randn and uniform (language.initialisers)
+        self.draws = 0  # the random calls read so far
         self.input_shapes = input_shapes or {}
         self.allow_nonfinite = allow_nonfinite
         # copy user functions in at their calls (the training loop's fast path)
@@ -333,6 +337,8 @@ class GraphBuilder:
     def call(self, children: list, start: int, end: int) -> int:
         fname = children[0]
         args = children[1] if len(children) > 1 else []
+        if fname in INITIALISERS and fname not in self.functions:
+            return self._initialiser(fname, args, start, end)
         op = FUNCTIONS.get(fname)
         if fname in ONE_ARRAY and len(args) == 1 and self.shapes[args[0]] != ():
             op = ONE_ARRAY[fname]
@@ -370,11 +376,35 @@ class GraphBuilder:
                 source=self.source, start=start, end=name_end,
                 hint="write a '*' for a product: x*(y + 1)",
             )
-        known = set(FUNCTIONS) | set(self.functions)
+        known = set(FUNCTIONS) | set(self.functions) | set(INITIALISERS)
         raise InputError(
             f"unknown function '{fname}'", source=self.source, start=start, end=name_end,
             hint=suggest(fname, known) or "`backprop ops` lists the functions",
         )
+
+    def _initialiser(self, fname: str, args: list[int], start: int, end: int) -> int:
+        """``randn(16, 2)`` and the like: a constant, drawn now (``initialisers``)."""
+        from .initialisers import RANDOM, InitialiserError, draw, form
+
+        if self.scope is not None:
+            raise InputError(f"{fname} gives a parameter its starting numbers: call it "
+                             "outside a def", source=self.source, start=start, end=end,
+                             hint="assign it to a name at the top level, W = randn(3, 2)")
+        values = [self.consts[a] for a in args]
+        if any(v is None for v in values):
+            raise InputError(f"the arguments of {fname} must be numbers written in the "
+                             "program, not inputs", source=self.source, start=start, end=end,
+                             hint=f"write {form(fname)}")
+        try:
+            value = draw(fname, values, self.seed, self.draws)
+        except InitialiserError as error:
+            raise InputError(str(error), source=self.source, start=start, end=end,
+                             hint=error.hint) from None
+        if fname in RANDOM:
+            self.draws += 1
+        shape = tuple(getattr(value, "shape", ()))
+        self.arrays = self.arrays or bool(shape)
+        return self._add(CONST, (), start, end, None, value, shape)
 
     def _check_arity(self, fname: str, low: int, high: int | None, count: int,
                      start: int, end: int) -> None:
@@ -659,11 +689,13 @@ def build_graph(
     allow_nonfinite: bool = False,
     inline_functions: bool = False,
     input_shapes: dict[str, tuple[int, ...]] | None = None,
+    seed: int = 0,
 ) -> Graph:
     """Parse a program and build its graph; the output is its last statement or ``output``.
 
     ``input_shapes`` gives the shapes of inputs the program does not assign (bound to
-    arrays); the others are scalars."""
+    arrays); the others are scalars. ``seed`` is that of ``randn`` and ``uniform``
+    (``language.initialisers``)."""
     size = len(source.text.encode("utf-8")) if not source.text.isascii() else len(source.text)
     if size > max_bytes:
         raise LimitError(
@@ -678,13 +710,13 @@ def build_graph(
         )
     builder = GraphBuilder(source, expand=expand, max_nodes=max_nodes,
                            allow_nonfinite=allow_nonfinite, inline_functions=inline_functions,
-                           input_shapes=input_shapes)
+                           input_shapes=input_shapes, seed=seed)
     with paused_gc():
         parse(source, tokenize(source), builder)
         graph = builder.finish(output)
     options = (("expand", expand), ("max_nodes", max_nodes), ("max_bytes", max_bytes),
                ("output", output), ("allow_nonfinite", allow_nonfinite),
-               ("inline_functions", inline_functions))
+               ("inline_functions", inline_functions), ("seed", seed))
     return graph._replace(options=options)
 
 
