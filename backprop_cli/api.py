@@ -100,13 +100,13 @@ def shaped_for(graph: Graph, values: Mapping[str, Any]) -> Graph:
     nodes = graph.nodes
     inputs = input_ids(graph)
     shapes: dict[str, tuple[int, ...]] = {}
-    rebuild = False
+    # shapes that waited for the bindings (an input bound later met an array op)
+    rebuild = graph.arrays and any(node.shape is None for node in nodes)
     for name, node in inputs.items():
         if name not in values or nodes[node].value is not None:
             continue
         shape = value_shape(name, values[name])
-        if shape:
-            shapes[name] = shape
+        shapes[name] = shape  # a scalar too: every bound input's shape is now known
         rebuild = rebuild or shape != nodes[node].shape
     if not rebuild:
         return graph

@@ -28,6 +28,11 @@ def describe(shape: Shape) -> str:
     return f"a matrix {sizes}" if len(shape) == 2 else f"an array {sizes}"
 
 
+def _bare(shape: Shape) -> str:
+    """``matrix 16x2``, ``vector of 3``: a shape without its article, as in ``A @ B``."""
+    return describe(shape).split(" ", 1)[1]
+
+
 def size_of(shape: Shape) -> int:
     total = 1
     for n in shape:
@@ -76,7 +81,7 @@ def matmul(static: object, a: Shape, b: Shape) -> Shape:
     inner_a = a[-1]
     inner_b = b[0]
     if inner_a != inner_b:
-        raise ShapeError(f"{describe(a)} @ {describe(b)}: the inner sizes differ "
+        raise ShapeError(f"{_bare(a)} @ {_bare(b)}: the inner sizes differ "
                          f"({inner_a} and {inner_b})")
     return a[:-1] + b[1:]
 
@@ -137,10 +142,18 @@ def stack(static: object, *shapes: Shape) -> Shape:
 def index(static: object, a: Shape) -> Shape:
     """The shape of ``a[static]``: a tuple of ints (dropping an axis) and slices."""
     subscripts: tuple[int | slice, ...] = static  # type: ignore[assignment]
+    if len(subscripts) > len(a):
+        plural = "s" if len(subscripts) > 1 else ""
+        raise ShapeError(f"{len(subscripts)} subscript{plural} for {describe(a)}")
     result: list[int] = []
     for axis, subscript in enumerate(subscripts):
         size = a[axis]
         if isinstance(subscript, slice):
+            for bound in (subscript.start, subscript.stop):
+                if bound is not None and not -size <= bound <= size:
+                    raise ShapeError(f"index {bound} is out of range for an axis of {size}")
             result.append(len(range(*subscript.indices(size))))
+        elif not -size <= subscript < size:
+            raise ShapeError(f"index {subscript} is out of range for an axis of {size}")
     result.extend(a[len(subscripts):])
     return tuple(result)
