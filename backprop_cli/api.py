@@ -48,16 +48,19 @@ def parse_program(
     max_bytes: int = DEFAULT_MAX_BYTES,
     allow_nonfinite: bool = False,
     inline_functions: bool = False,
+    bind_later: bool = False,
 ) -> Graph:
     """Parse a program into its graph; ``output`` picks a named node as the output.
 
     ``inline_functions`` copies user functions in at their calls (same gradients, no
-    block gates): what a loop that reruns the passes many times wants.
+    block gates): what a loop that reruns the passes many times wants. ``bind_later``:
+    the inputs may be bound to arrays (``evaluate_at`` infers and checks the shapes that
+    rest on them once they are bound) instead of being scalars while the graph is built.
     """
     source = Source(text, origin)
     return build_graph(source, expand=expand, max_nodes=max_nodes, max_bytes=max_bytes,
                        output=output, allow_nonfinite=allow_nonfinite,
-                       inline_functions=inline_functions)
+                       inline_functions=inline_functions, bind_later=bind_later)
 
 
 def _as_number(name: str, value: object) -> float:
@@ -176,7 +179,7 @@ def evaluate(
     The options are ``backprop eval``'s: see ``evaluate_at``.
     """
     graph = parse_program(program, output=output, expand=expand,
-                          allow_nonfinite=allow_nonfinite)
+                          allow_nonfinite=allow_nonfinite, bind_later=True)
     return evaluate_at(graph, values or {}, ties=ties, exact=exact,
                        allow_nonfinite=allow_nonfinite, max_digits=max_digits)
 

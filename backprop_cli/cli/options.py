@@ -309,9 +309,10 @@ def split_arguments(ctx: click.Context,
     return program, args, reads_stdin
 
 
-def load_program(ctx: click.Context, spec: ProgramSpec,
-                 inline_functions: bool = False) -> tuple[Any, dict[str, float], bool]:
-    """The graph, the values bound on the command line, and whether any were given."""
+def load_program(ctx: click.Context, spec: ProgramSpec, inline_functions: bool = False,
+                 bind_later: bool = False) -> tuple[Any, dict[str, float], bool]:
+    """The graph, the values bound on the command line, and whether any were given.
+    ``bind_later``: the inputs may be bound to arrays (``api.parse_program``)."""
     from ..api import parse_program
 
     program, args, _ = split_arguments(ctx, spec)
@@ -319,7 +320,7 @@ def load_program(ctx: click.Context, spec: ProgramSpec,
     text, origin = read_program(program, spec.file, spec.max_bytes)
     graph = parse_program(text, origin=origin, output=spec.output, expand=spec.expand,
                           max_nodes=spec.max_nodes, max_bytes=spec.max_bytes,
-                          inline_functions=inline_functions)
+                          inline_functions=inline_functions, bind_later=bind_later)
     if spec.values_file is not None:  # the names the program takes; others are skipped
         text, origin = read_program(None, spec.values_file, spec.max_bytes)
         shared = parse_values_file(text, origin, wanted=set(graph.input_names()))

@@ -63,9 +63,13 @@ class GraphBuilder:
         allow_nonfinite: bool = False,
         inline_functions: bool = False,
         input_shapes: dict[str, tuple[int, ...]] | None = None,
+        bind_later: bool = False,
     ) -> None:
         self.source = source
         self.input_shapes = input_shapes or {}
+        # inputs the program does not assign may be bound to arrays before evaluation
+        # (``api.shaped_for``): a shape that rests on them waits for the bindings
+        self.bind_later = bind_later
         self.allow_nonfinite = allow_nonfinite
         # copy user functions in at their calls (the training loop's fast path)
         self.inline_functions = inline_functions
@@ -158,6 +162,8 @@ class GraphBuilder:
         whose shape is not given (bound later: a scalar only for now). A loop over the
         nodes it is computed from, remembered, so each node is looked at about once."""
         rests = self._rests
+        if not self.bind_later:
+            return False
         known = rests.get(node)
         if known is not None:
             return known
@@ -706,11 +712,14 @@ def build_graph(
     allow_nonfinite: bool = False,
     inline_functions: bool = False,
     input_shapes: dict[str, tuple[int, ...]] | None = None,
+    bind_later: bool = False,
 ) -> Graph:
     """Parse a program and build its graph; the output is its last statement or ``output``.
 
     ``input_shapes`` gives the shapes of inputs the program does not assign (bound to
-    arrays); the others are scalars."""
+    arrays); the others are scalars. With ``bind_later`` the inputs that are not in it
+    may still be bound to arrays: shapes that rest on them are left unknown (None) and
+    ``api.shaped_for`` builds the graph again once the bindings are known."""
     size = len(source.text.encode("utf-8")) if not source.text.isascii() else len(source.text)
     if size > max_bytes:
         raise LimitError(
@@ -725,13 +734,13 @@ def build_graph(
         )
     builder = GraphBuilder(source, expand=expand, max_nodes=max_nodes,
                            allow_nonfinite=allow_nonfinite, inline_functions=inline_functions,
-                           input_shapes=input_shapes)
+                           input_shapes=input_shapes, bind_later=bind_later)
     with paused_gc():
         parse(source, tokenize(source), builder)
         graph = builder.finish(output)
     options = (("expand", expand), ("max_nodes", max_nodes), ("max_bytes", max_bytes),
                ("output", output), ("allow_nonfinite", allow_nonfinite),
-               ("inline_functions", inline_functions))
+               ("inline_functions", inline_functions), ("bind_later", bind_later))
     return graph._replace(options=options)
 
 
