@@ -681,8 +681,9 @@ class GraphBuilder:
 
 def node_shape(op: Any, value: Any, shapes: list[tuple[int, ...]]) -> tuple[int, ...]:
     """The shape of an op's value from its arguments' shapes (``ShapeError`` if none)."""
-    if isinstance(op, Block):
-        return call_shapes(op.body, shapes)[op.body.output]
+    if isinstance(op, Block):  # its flat body: no calls left in it, so no recursion
+        body = op.flat_body or op.body
+        return call_shapes(body, shapes)[body.output]
     if op.shape_rule is None:
         return broadcast(shapes, op.broadcast_words)
     return op.shape_rule(value, *shapes)
