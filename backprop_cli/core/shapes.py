@@ -12,6 +12,8 @@ from collections.abc import Callable, Sequence
 
 Shape = tuple[int, ...]
 SCALAR: Shape = ()
+# Arrays have at most this many axes (NumPy's bound is 64; over rows the batch adds one).
+MAX_AXES = 32
 
 
 class ShapeError(Exception):
@@ -136,6 +138,9 @@ def stack(static: object, *shapes: Shape) -> Shape:
         if shape != first:
             raise ShapeError(f"the elements of an array literal differ in shape: element 0 "
                              f"is {describe(first)}, element {k} is {describe(shape)}")
+    if len(first) >= MAX_AXES:
+        raise ShapeError(f"an array literal nested more than {MAX_AXES} deep: arrays have at "
+                         f"most {MAX_AXES} axes (vectors and matrices have 1 and 2)")
     return (len(shapes), *first)
 
 
