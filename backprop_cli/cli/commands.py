@@ -160,7 +160,7 @@ def eval_command(ctx: click.Context, fmt: str | None, at: str | None, sweeps: tu
     fmt = fmt or "table"
     if fmt == "jsonl":
         raise click.UsageError("--format jsonl is for --at, --sweep or --each-line", ctx=ctx)
-    graph, values, _ = load_program(ctx, ProgramSpec(**program, seed=seed))
+    graph, values, _ = load_program(ctx, ProgramSpec(**program, seed=seed), bind_later=True)
     result = evaluate_at(graph, values, ties=tie_rule, exact=exact_mode,
                          allow_nonfinite=allow_nonfinite, max_digits=max_digits)
     if explain:

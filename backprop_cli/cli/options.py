@@ -312,12 +312,13 @@ def split_arguments(ctx: click.Context,
 
 
 def load_program(ctx: click.Context, spec: ProgramSpec, inline_functions: bool = False,
-                 input_shapes: dict[str, tuple[int, ...]] | None = None
-                 ) -> tuple[Any, dict[str, float], bool]:
+                 input_shapes: dict[str, tuple[int, ...]] | None = None,
+                 bind_later: bool = False) -> tuple[Any, dict[str, float], bool]:
     """The graph, the values bound on the command line, and whether any were given.
 
     The inputs bound to arrays on the command line, and those of ``input_shapes`` (a
-    data file's arrays), are built with their shapes, so that ``W @ x`` parses."""
+    data file's arrays), are built with their shapes, so that ``W @ x`` parses; with
+    ``bind_later`` other inputs may still be bound to arrays (``api.parse_program``)."""
     from ..api import array_shapes, parse_program
 
     program, args, _ = split_arguments(ctx, spec)
@@ -332,7 +333,7 @@ def load_program(ctx: click.Context, spec: ProgramSpec, inline_functions: bool =
     graph = parse_program(text, origin=origin, output=spec.output, expand=spec.expand,
                           max_nodes=spec.max_nodes, max_bytes=spec.max_bytes,
                           inline_functions=inline_functions, input_shapes=shapes,
-                          seed=spec.seed)
+                          seed=spec.seed, bind_later=bind_later)
     if values_text is not None:  # the names the program takes; others are skipped
         text, origin = values_text, values_origin
         shared = parse_values_file(text, origin, wanted=set(graph.input_names()))

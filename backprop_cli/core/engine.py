@@ -143,7 +143,7 @@ def backward_arrays(graph: Graph, values: Sequence[Any], xp: Any,
     if seed is None:  # an array output: the gradient of the sum of its elements
         out = values[graph.output]
         seed = xp.ONE if out.__class__ is float or not getattr(out, "ndim", 0) else (
-            out * 0.0 + 1.0)
+            xp.spread(xp.ONE, out))
     grads[graph.output] = seed
     unbroadcast = xp.unbroadcast
     i = graph.output

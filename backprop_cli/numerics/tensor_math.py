@@ -111,7 +111,8 @@ class TensorMath:
 
     def _scalar(self, v: Any) -> Any:
         """A value of logical shape () as a float at one point (bit-equal to scalars)."""
-        if not self._b and v.__class__ is not float and np.ndim(v) == 0:
+        if not self._b and ((v.__class__ is np.ndarray and v.ndim == 0)
+                            or isinstance(v, np.generic)):
             return float(v)
         return v
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import pytest
 
 from backprop_cli import evaluate
+from tests.commands.test_eval_arrays import GOLDEN_CASES as ARRAY_GOLDEN_CASES
 from tests.harness import GOLDEN, ROOT, run
 
 EXAMPLES = {
@@ -171,5 +172,6 @@ def test_every_golden_file_has_a_case() -> None:
     cases = {f"eval/{e}.{f}" for e in EXAMPLES for f in FORMATS}
     cases |= {f"explain/{n}.txt" for n in ("circuit", "named", "neuron", "fanout")}
     cases |= set(CASES)
+    cases |= {f"eval/{e}.{f}" for e, f in ARRAY_GOLDEN_CASES}  # tests/commands/test_eval_arrays.py
     files = {str(p.relative_to(GOLDEN)) for p in GOLDEN.rglob("*") if p.is_file()}
     assert files == cases
