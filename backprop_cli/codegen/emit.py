@@ -30,7 +30,7 @@ from .expr import (
     WHERE,
     Expr,
 )
-from .program import Accumulate, Statement
+from .program import Accumulate, Function, Statement
 
 TERNARY, LOGIC, COMPARE, SUM, PRODUCT, UNARY, ATOM = 1, 2, 3, 4, 5, 6, 7
 
@@ -169,4 +169,25 @@ def _at(printed: Printed, precedence: int) -> str:
 
 def comment_text(text: str) -> str:
     """A source formula, safe inside any comment (no comment closer, no line break)."""
-    return text.replace("*/", "* /").replace("\n", " ")
+    return (text.replace("*/", "* /").replace("/*", "/ *").replace("??", "? ?")
+            .replace("\\", "/").replace("\n", " "))
+
+
+def source_lines(text: str, limit: int = 40) -> list[str]:
+    """The program's lines for a header comment (the first ``limit`` of them)."""
+    lines = [comment_text(line.rstrip()) for line in text.strip("\n").splitlines()]
+    if len(lines) > limit:
+        lines = [*lines[: limit - 1], f"... ({len(lines) - limit + 1} more lines)"]
+    return lines
+
+
+def statements_with_markers(fn: Function) -> list[tuple[str | None, Statement | None]]:
+    """The function's statements, with the two section comments before them."""
+    out: list[tuple[str | None, Statement | None]] = []
+    if fn.forward:
+        out.append(("forward pass: one statement per gate", None))
+        out.extend((None, s) for s in fn.forward)
+    if fn.backward:
+        out.append(("backward pass: each gradient, from the output back", None))
+        out.extend((None, s) for s in fn.backward)
+    return out
