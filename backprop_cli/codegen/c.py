@@ -97,6 +97,7 @@ class C(Language):
     def __init__(self) -> None:
         super().__init__()
         self.aliases: dict[str, str] = {}  # a helper's derivative -> its array element
+        self.globals: set[str] = set()  # the functions: no local may take their names
 
     def _one(self, e, args):  # type: ignore[no-untyped-def]
         if e.kind == "ref" and e.name in self.aliases:
@@ -113,8 +114,8 @@ def _legal(name: str) -> str:
 TARGET = Target(RESERVED | frozenset(HELPERS), _legal)
 
 
-def _free(wanted: str, fn: Function) -> str:
-    taken = {*fn.params, *fn.locals}
+def _free(wanted: str, fn: Function, lang: C) -> str:
+    taken = {*fn.params, *fn.locals, *lang.globals}
     name = wanted
     while name in taken or name in RESERVED:
         name += "_"
@@ -134,12 +135,12 @@ def _body(fn: Function, lang: C) -> tuple[list[str], list[str]]:
         if isinstance(s, CallHelper):
             args = [lang.expression(a) for a in s.args]
             if len(s.targets) > 1:
-                array = _free(f"d{s.targets[0]}", fn)
+                array = _free(f"d{s.targets[0]}", fn, lang)
                 for k, t in enumerate(s.targets[1:]):
                     lang.aliases[t] = f"{array}[{k}]"
                 lines.append(f"    double {array}[{len(s.targets) - 1}];")
             else:
-                array = _free(f"d{s.targets[0]}", fn)
+                array = _free(f"d{s.targets[0]}", fn, lang)
                 lines.append(f"    double {array}[{len(_helper_params(s))}];")
             lines.append(f"    const double {s.targets[0]} = "
                          f"{s.helper}({', '.join([*args, array])});{comment}")
@@ -156,7 +157,7 @@ def _helper_params(s: CallHelper) -> tuple[str, ...]:
 
 
 def _helper(fn: Function, lang: C) -> list[str]:
-    grad = _free("grad", fn)
+    grad = _free("grad", fn, lang)
     params = ", ".join([*(f"double {p}" for p in fn.params), f"double {grad}[{len(fn.params)}]"])
     lines, _ = _body(fn, lang)
     out = [f"/* {fn.name}({', '.join(fn.source_params)}) = {comment_text(fn.comment)}: its "
@@ -168,8 +169,8 @@ def _helper(fn: Function, lang: C) -> list[str]:
 
 
 def _main(fn: Function, lang: C) -> list[str]:
-    value = _free("value", fn)
-    grad = _free("grad", fn)
+    value = _free("value", fn, lang)
+    grad = _free("grad", fn, lang)
     n = len(fn.wrt)
     params = [*(f"double {p}" for p in fn.params), f"double *{value}",
               f"double {grad}[{n}]" if n else f"double *{grad}"]
@@ -218,6 +219,7 @@ def _wrap(text: str, indent: str, width: int = 88) -> str:
 
 def render(module: Module) -> str:
     lang = C()
+    lang.globals = {module.main.name, *(h.name for h in module.helpers)}
     parts = [_helper(h, lang) for h in module.helpers]
     parts.append(_main(module.main, lang))
     header = [

@@ -18,7 +18,7 @@ from ..core.graph import Graph
 from .emit import ATOM, Printed, _at
 from .expr import Expr
 from .program import Function, Module, Target, build_module
-from .python import TARGET, Python, render_with
+from .python import TARGET, Python, _signature, render_with
 
 HELPERS: dict[str, str] = {
     "_pow": '''\
@@ -91,7 +91,7 @@ class NumPy(Python):
 
     # -- layout ------------------------------------------------------------------------
     def signature(self, fn: Function, returns: str) -> str:
-        return f"def {fn.name}({', '.join(fn.params)}):"
+        return _signature(fn.name, list(fn.params), "")
 
     def prologue(self, fn: Function, helper: bool) -> list[str]:
         lines = [] if helper else [f"    {p} = np.asarray({p}, dtype=float)" for p in fn.params]

@@ -233,7 +233,8 @@ def _function(graph: Graph, scope: Namer, name: str, wrt: Sequence[str],
         value=values[output], wrt=tuple(wrt), grads=out_grads,
         values=tuple(values) if trace else (),
         node_grads=tuple(_or(g, zero) for g in grads) if trace else (),
-        locals=assigned, comment=_short(labels[output]),
+        locals=assigned,
+        comment=_short(_statement_label(nodes[output].name, labels[output])),
     )
 
 

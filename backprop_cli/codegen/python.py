@@ -186,8 +186,8 @@ class Python(Language):
         return value, grads
 
     def signature(self, fn: Function, returns: str) -> str:
-        params = ", ".join(f"{p}: {self.number_type}" for p in fn.params)
-        return f"def {fn.name}({params}) -> {returns}:"
+        params = [f"{p}: {self.number_type}" for p in fn.params]
+        return _signature(fn.name, params, f" -> {returns}")
 
     def body_indent(self) -> str:
         return "    "
@@ -197,6 +197,14 @@ class Python(Language):
 
 
 TARGET = Target(PYTHON_RESERVED | frozenset(HELPERS) | frozenset({"_maximum", "_minimum"}))
+
+
+def _signature(name: str, params: list[str], returns: str) -> str:
+    """``def name(params) -> returns:``, one parameter a line where it is too long."""
+    line = f"def {name}({', '.join(params)}){returns}:"
+    if len(line) <= LINE_LIMIT:
+        return line
+    return "\n".join([f"def {name}(", *(f"    {p}," for p in params), f"){returns}:"])
 
 
 def _statement(lang: Python, s: Assign | Accumulate | CallHelper, indent: str) -> list[str]:
@@ -210,7 +218,7 @@ def _statement(lang: Python, s: Assign | Accumulate | CallHelper, indent: str) -
         single = _line(indent, s.target, " + ".join(terms), s.comment)
         if all(len(line) <= LINE_LIMIT for line in single):
             return single
-        lines = ([f"{indent}# {s.comment}"] if s.comment else []) + [f"{indent}{s.target} = ("]
+        lines = ([f"{indent}# {s.comment}"] if s.comment else []) + [_fit(f"{indent}{s.target} = (")]
         lines += [_fit(f"{indent}    {'+ ' if k else ''}{t}") for k, t in enumerate(terms)]
         return [*lines, f"{indent})"]
     return _line(indent, s.target, lang.right_side(s), s.comment)
@@ -231,7 +239,9 @@ def _line(indent: str, left: str, right: str, comment: str | None) -> list[str]:
 
 def _fit(line: str) -> str:
     """A line too long to be wrapped (a name of a hundred letters) is marked so for ruff."""
-    return line if len(line) <= LINE_LIMIT else f"{line}  # noqa: E501"
+    if len(line) <= LINE_LIMIT or " " not in line.strip() or line.endswith("# noqa: E501"):
+        return line
+    return f"{line}  # noqa: E501"
 
 
 def _function_lines(lang: Python, fn: Function, *, helper: bool) -> list[str]:
@@ -257,10 +267,10 @@ def _function_lines(lang: Python, fn: Function, *, helper: bool) -> list[str]:
                + (", ".join(fn.wrt) if fn.wrt else "no input") + ".")
         gradient = ", ".join(f"{json.dumps(n)}: {g}" for n, g in zip(fn.wrt, grads))
         result = f"{lang.return_indent(helper)}return {value}, {{{gradient}}}"
-    head = [lang.signature(fn, returns), *_docstring(doc, fn, lang)]
+    head = [*lang.signature(fn, returns).split("\n"), *_docstring(doc, fn, lang)]
     lines = [*head, *lang.prologue(fn, helper), *body, *lang.epilogue(fn, helper)]
-    lines.append(_fit(result))
-    return lines
+    lines.append(result)
+    return [_fit(line) for line in lines]
 
 
 def _docstring(doc: str, fn: Function, lang: Python) -> list[str]:
