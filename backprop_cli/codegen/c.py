@@ -21,17 +21,22 @@ from .emit import Language, comment_text, source_lines
 from .emit import statements_with_markers as marked
 from .program import Accumulate, Assign, CallHelper, Function, Module, Target, build_module
 
-KEYWORDS = """auto break case char const continue default do double else enum extern float
-for goto if inline int long register restrict return short signed sizeof static struct
-switch typedef union unsigned void volatile while _Bool _Complex _Imaginary main errno
-NAN INFINITY HUGE_VAL HUGE_VALF HUGE_VALL isfinite isnan isinf signbit fpclassify
-isgreater isless math_errhandling FP_NAN FP_INFINITE FP_ZERO FP_NORMAL FP_SUBNORMAL
-FP_FAST_FMA FP_ILOGB0 FP_ILOGBNAN MATH_ERRNO MATH_ERREXCEPT float_t double_t NULL
-y0 y1 yn j0 j1 jn gamma""".split()
-MATH_FUNCTIONS = """acos asin atan atan2 cos sin tan acosh asinh atanh cosh sinh tanh exp
-exp2 expm1 frexp ilogb ldexp log log10 log1p log2 logb modf scalbn scalbln cbrt fabs hypot
-pow sqrt erf erfc lgamma tgamma ceil floor nearbyint rint lrint llrint round lround llround
-trunc fmod remainder remquo copysign nan nextafter nexttoward fdim fmax fmin fma""".split()
+KEYWORDS_TEXT = """
+auto break case char const continue default do double else enum extern float for goto if
+inline int long register restrict return short signed sizeof static struct switch typedef
+union unsigned void volatile while _Bool _Complex _Imaginary main errno NAN INFINITY
+HUGE_VAL HUGE_VALF HUGE_VALL isfinite isnan isinf signbit fpclassify isgreater isless
+math_errhandling FP_NAN FP_INFINITE FP_ZERO FP_NORMAL FP_SUBNORMAL FP_FAST_FMA FP_ILOGB0
+FP_ILOGBNAN MATH_ERRNO MATH_ERREXCEPT float_t double_t NULL y0 y1 yn j0 j1 jn gamma
+"""
+KEYWORDS = KEYWORDS_TEXT.split()
+MATH_FUNCTIONS_TEXT = """
+acos asin atan atan2 cos sin tan acosh asinh atanh cosh sinh tanh exp exp2 expm1 frexp
+ilogb ldexp log log10 log1p log2 logb modf scalbn scalbln cbrt fabs hypot pow sqrt erf
+erfc lgamma tgamma ceil floor nearbyint rint lrint llrint round lround llround trunc fmod
+remainder remquo copysign nan nextafter nexttoward fdim fmax fmin fma
+"""
+MATH_FUNCTIONS = MATH_FUNCTIONS_TEXT.split()
 RESERVED = frozenset(KEYWORDS) | frozenset(
     f"{f}{suffix}" for f in MATH_FUNCTIONS for suffix in ("", "f", "l"))
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import ClassVar
 
 from .expr import (
     ADD,
@@ -40,13 +41,13 @@ Printed = tuple[str, int]  # text and precedence
 class Language:
     """How one target spells expressions. Subclasses set the tables and override hooks."""
 
-    comparisons = {EQ: "==", NE: "!=", GT: ">", LT: "<", GE: ">="}
+    comparisons: ClassVar[dict[str, str]] = {EQ: "==", NE: "!=", GT: ">", LT: "<", GE: ">="}
     and_word = "&&"
     # primitive -> the function that computes it (a library call or a helper's name)
-    functions: dict[str, str] = {}
+    functions: ClassVar[dict[str, str]] = {}
     # helper name -> its source text, and the helpers it calls in turn
-    helper_sources: dict[str, str] = {}
-    helper_needs: dict[str, tuple[str, ...]] = {}
+    helper_sources: ClassVar[dict[str, str]] = {}
+    helper_needs: ClassVar[dict[str, tuple[str, ...]]] = {}
 
     def __init__(self) -> None:
         self.used: set[str] = set()  # helpers the printed code calls

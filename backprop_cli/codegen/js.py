@@ -23,20 +23,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import ClassVar
 
 from ..core.graph import Graph
 from .emit import Language, comment_text, source_lines, statements_with_markers
 from .program import Accumulate, Assign, CallHelper, Function, Module, Target, build_module
 
-RESERVED = frozenset("""
+RESERVED_TEXT = """
 break case catch class const continue debugger default delete do else enum export extends
 false finally for function if import in instanceof new null return super switch this throw
 true try typeof var void while with yield let static implements interface package private
 protected public await eval arguments undefined NaN Infinity Math Number Object Array JSON
 String Boolean Symbol Error globalThis window document console isFinite isNaN parseFloat
-parseInt Date RegExp Map Set Promise Reflect Proxy BigInt of get set async
-INPUTS DEFAULTS
-""".split())
+parseInt Date RegExp Map Set Promise Reflect Proxy BigInt of get set async INPUTS DEFAULTS
+"""
+RESERVED = frozenset(RESERVED_TEXT.split())
 
 HELPERS = {
     "bpPow": """\
@@ -101,13 +102,14 @@ _MATH = {"exp": "Math.exp", "log": "Math.log", "log2": "Math.log2", "log10": "Ma
 
 
 class JavaScript(Language):
-    comparisons = {"eq": "===", "ne": "!==", "gt": ">", "lt": "<", "ge": ">="}
+    comparisons: ClassVar[dict[str, str]] = {"eq": "===", "ne": "!==", "gt": ">", "lt": "<",
+                                             "ge": ">="}
     nan = "NaN"
     inf = "Infinity"
-    functions = {**_MATH, "power": "bpPow", "sigmoid": "bpSigmoid",
+    functions: ClassVar[dict[str, str]] = {**_MATH, "power": "bpPow", "sigmoid": "bpSigmoid",
                  "softplus": "bpSoftplus", "relu": "bpRelu", "sign": "bpSign",
                  "step": "bpStep", "maximum": "bpMax", "minimum": "bpMin"}
-    helper_sources = HELPERS
+    helper_sources: ClassVar[dict[str, str]] = HELPERS
 
     def number(self, value: float) -> str:
         text = super().number(value)

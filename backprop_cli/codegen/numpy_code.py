@@ -126,4 +126,5 @@ def numpy_module(graph: Graph, *, name: str = "value_and_grad",
                  wrt: Sequence[str] | None = None) -> str:
     """A NumPy module whose ``name(x, y, ...)`` returns ``(value, gradient)`` over arrays."""
     module: Module = build_module(graph, NUMPY_TARGET, name=name, wrt=wrt)
-    return render_with(NumPy(), module, "in NumPy, element by element over arrays that broadcast together")
+    return render_with(NumPy(), module,
+                       "in NumPy, element by element over arrays that broadcast together")

@@ -218,7 +218,8 @@ def _statement(lang: Python, s: Assign | Accumulate | CallHelper, indent: str) -
         single = _line(indent, s.target, " + ".join(terms), s.comment)
         if all(len(line) <= LINE_LIMIT for line in single):
             return single
-        lines = ([f"{indent}# {s.comment}"] if s.comment else []) + [_fit(f"{indent}{s.target} = (")]
+        lines = [f"{indent}# {s.comment}"] if s.comment else []
+        lines.append(f"{indent}{s.target} = (")
         lines += [_fit(f"{indent}    {'+ ' if k else ''}{t}") for k, t in enumerate(terms)]
         return [*lines, f"{indent})"]
     return _line(indent, s.target, lang.right_side(s), s.comment)
@@ -301,7 +302,7 @@ def render_with(lang: Python, module: Module, what: str) -> str:
     helpers = lang.helpers()
     code = "\n".join("\n".join(p) for p in parts) + "\n".join(helpers)
     imports = [lang.library] if lang.library.split()[-1] + "." in code else []
-    blocks = [header + ([""] + imports if imports else []), *[h.splitlines() for h in helpers],
+    blocks = [header + (["", *imports] if imports else []), *[h.splitlines() for h in helpers],
               *parts]
     return "\n\n\n".join("\n".join(b) for b in blocks) + "\n"
 
