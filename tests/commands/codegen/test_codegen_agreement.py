@@ -79,7 +79,7 @@ LANGS = ["python", "numpy", "c", "js"]
 
 
 @pytest.mark.parametrize("lang", LANGS)
-@settings(max_examples=25)
+@settings(max_examples=15)
 @given(program=programs(), seed=st.integers(0, 2**16))
 def test_random_programs_agree_with_eval(lang: str, program: str, seed: int,
                                          tmp_path_factory: pytest.TempPathFactory) -> None:
@@ -87,7 +87,7 @@ def test_random_programs_agree_with_eval(lang: str, program: str, seed: int,
 
 
 @pytest.mark.parametrize("lang", LANGS)
-@settings(max_examples=15)
+@settings(max_examples=10)
 @given(program=risky_programs(), seed=st.integers(0, 2**16))
 def test_risky_programs_agree_with_eval_at_the_edges(
         lang: str, program: str, seed: int, tmp_path_factory: pytest.TempPathFactory) -> None:

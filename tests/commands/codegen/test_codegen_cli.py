@@ -95,7 +95,7 @@ def test_trace_gives_every_node_as_eval_json_does(sample: Path, tmp_path: Path) 
         _check_trace(sample.read_text(encoding="utf-8"), tmp_path, points[1:])
 
 
-@settings(max_examples=10)
+@settings(max_examples=6)
 @given(program=programs())
 def test_trace_of_random_programs(program: str,
                                   tmp_path_factory: pytest.TempPathFactory) -> None:
