@@ -27,13 +27,11 @@ import math
 import re
 from collections.abc import Sequence
 from importlib import resources
-from pathlib import Path
 from typing import Any, NamedTuple
 
 from ..core.blocks import Block
 from ..core.graph import Graph
 from ..core.labels import INLINE_LIMIT, all_labels
-from ..core.numbers import shown
 from ..core.ops import CONST, INPUT
 from ..explain import contributions_by_target, short_label, steps
 from .drawing import Picture, gates
@@ -180,6 +178,7 @@ def view_data(view: View, precision: int) -> dict[str, Any]:
             "forward": _forward_text(graph, labels, i),
             "location": _location(graph, i),
             "block": block,
+            "gate": None if node.op.is_leaf else gate_key(node.op, len(node.args)),
             "domain": None if block else _probe_domain(node.op, len(node.args)),
             "kink": (None if block or node.op.kink is None
                      else _probe_kink(node.op, len(node.args))),
@@ -270,13 +269,13 @@ def unexported(source: str) -> tuple[str, dict[str, str]]:
     return body, names
 
 
-def modules_script(views: Sequence[View]) -> str:
-    """``window.BACKPROP_MODULES``: each view's generated module, by the view's key."""
+def modules_script(modules: dict[str, str]) -> str:
+    """``window.BACKPROP_MODULES``: each generated module, by its key (a view's, a gate's)."""
     parts = []
-    for view in views:
-        body, names = unexported(view.module)
+    for key, source in modules.items():
+        body, names = unexported(source)
         exports = ", ".join(f"{json.dumps(name)}: {local}" for name, local in sorted(names.items()))
-        parts.append(f"{json.dumps(view.key)}: (function () {{\n{body}\nreturn {{{exports}}};\n}})()")
+        parts.append(f"{json.dumps(key)}: (function () {{\n{body}\nreturn {{{exports}}};\n}})()")
     return "window.BACKPROP_MODULES = {\n" + ",\n".join(parts) + "\n};"
 
 
@@ -292,13 +291,16 @@ def render_html(page: Page, options: RenderOptions) -> str:
         f'<div class="circuit" data-view="{view.key}" hidden>'
         f"{_svg_body(render_svg(view.picture, options))}</div>"
         for view in page.views)
-    modules = "<script>\n" + _script_safe(modules_script(page.views)) + "\n</script>"
+    modules = {view.key: view.module for view in page.views}
+    modules.update({f"gate:{key}": source for key, source in
+                    gate_modules([view.picture.graph for view in page.views]).items()})
+    script = "<script>\n" + _script_safe(modules_script(modules)) + "\n</script>"
     text = (
         _asset("page.html")
         .replace("/*STYLE*/", _asset("page.css"))
         .replace("<!--TITLE-->", escape(page.title))
         .replace("<!--CIRCUITS-->", svgs)
-        .replace("<!--MODULES-->", modules)
+        .replace("<!--MODULES-->", script)
         .replace("/*DATA*/", _json_in_script(data))
         .replace("/*SCRIPT*/", _script_safe(_asset("page.js")))
     )
@@ -315,14 +317,56 @@ def make_page(pictures: Sequence[Picture]) -> Page:
     """The page of evaluated pictures: the program as given, then (when it has blocks)
     expanded; each with the generated JavaScript of its passes."""
     keys = ("blocks", "expanded")
-    views = tuple(View(key, picture, javascript_module(picture.graph))
+    views = tuple(View(key, picture, javascript_module(picture.graph, trace=True))
                   for key, picture in zip(keys, pictures))
     graph = pictures[0].graph
     title = step_title(graph, all_labels(graph), graph.output)
     return Page(views, title)
 
 
-def javascript_module(graph: Graph) -> str:
+def javascript_module(graph: Graph, **options: Any) -> str:
     """The ES module of the graph's forward and backward passes, from ``codegen``."""
-    import os
-    return Path(os.environ["BACKPROP_DEV_MODULE"]).read_text()  # DEV ONLY
+    from ..codegen.js import javascript_module as generate
+
+    return generate(graph, **options)
+
+
+GATE_FUNCTION = "contribution"
+
+
+def gate_key(op: Any, arity: int) -> str:
+    return f"{'def ' if isinstance(op, Block) else ''}{op.name}/{arity}"
+
+
+def gate_graph(op: Any, arity: int) -> Graph:
+    """``g * op(a0, a1, ...)`` with every operand an input: its gradient by ``a_k`` at
+    ``g = 1`` is the gate's local derivative, and at ``g`` = the upstream gradient, the
+    contribution the backward pass adds into the operand's gradient (upstream x local).
+    So the page's explanation gets those numbers from generated code too."""
+    from ..core.graph import Node
+    from ..core.ops import OPS
+    from ..core.source import Source
+
+    names = ["g", *[f"a{k}" for k in range(arity)]]
+    nodes = [Node(INPUT, (), 0, 0, name) for name in names]
+    nodes.append(Node(op, tuple(range(1, arity + 1)), 0, 0))
+    nodes.append(Node(OPS["mul"], (0, arity + 1), 0, 0))
+    text = f"g * {op.name}({', '.join(names[1:])})"
+    return Graph(tuple(nodes), len(nodes) - 1, GATE_FUNCTION, Source(text, "<gate>"),
+                 (True,) * len(nodes), {name: k for k, name in enumerate(names)})
+
+
+def gate_modules(graphs: Sequence[Graph]) -> dict[str, str]:
+    """One generated module per kind of gate of these graphs (op and number of operands)."""
+    modules: dict[str, str] = {}
+    for graph in graphs:
+        for node in graph.nodes:
+            if node.op.is_leaf:
+                continue
+            key = gate_key(node.op, len(node.args))
+            if key not in modules:
+                arity = len(node.args)
+                modules[key] = javascript_module(
+                    gate_graph(node.op, arity), name=GATE_FUNCTION,
+                    wrt=[f"a{k}" for k in range(arity)])
+    return modules

@@ -163,11 +163,18 @@
     const n = data.nodes.length;
     const values = new Array(n), grads = new Array(n);
     for (let i = 0; i < n; i++) { values[i] = at(t.values, i); grads[i] = at(t.grads, i); }
-    // local derivatives and contributions of every step, from the module
-    const locals = data.backward.map((step) => step.contributions.map(
-      (c) => Number(t.locals[step.node][c.arg])));
-    const contributions = data.backward.map((step) => step.contributions.map(
-      (c) => Number(t.contributions[step.node][c.arg])));
+    // local derivatives and contributions of every step, from the generated code of the
+    // gate: g * op(a0, a1, ...) differentiated by each a_k, at g = 1 and at g = upstream
+    const locals = [], contributions = [];
+    for (const step of data.backward) {
+      const node = data.nodes[step.node];
+      const gate = MODULES["gate:" + node.gate].contribution;
+      const args = node.args.map((a) => values[a]);
+      const one = gate(1, ...args).gradient;
+      const chained = gate(grads[step.node], ...args).gradient;
+      locals.push(step.contributions.map((c) => one["a" + c.arg]));
+      contributions.push(step.contributions.map((c) => chained["a" + c.arg]));
+    }
     return { values, grads, locals, contributions, error: findError(view, values, grads, locals, contributions) };
   }
 
@@ -568,6 +575,7 @@
 
   function start() {
     buildInputs();
+    bindStage();
     readHash();
     syncInputs(null);
     for (const view of views) view.root.hidden = true;
