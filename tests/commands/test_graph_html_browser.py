@@ -81,7 +81,8 @@ class Opened:
 
     def rows(self) -> dict[int, tuple[str, str]]:
         cells = self.page.evaluate("""() => [...document.querySelectorAll('#nodes tbody tr')]
-            .map((tr) => [Number(tr.dataset.node), tr.cells[3].textContent, tr.cells[4].textContent])""")
+            .map((tr) => [Number(tr.dataset.node), tr.cells[3].textContent,
+                          tr.cells[4].textContent])""")
         return {node: (value, grad) for node, value, grad in cells}
 
     def explain(self) -> list[str]:
@@ -394,8 +395,11 @@ def test_the_page_formats_numbers_as_backprop_does(browser: Any, tmp_path: Path)
 
 
 def test_a_screenshot_mid_backward_pass(browser: Any, tmp_path: Path) -> None:
-    opened = Opened(browser, make_page(tmp_path, "-f", NEURON), "#step=19")
-    path = opened.shot(tmp_path, "neuron-backward")
-    assert path.stat().st_size > 10_000
+    """The README's picture (BACKPROP_SHOTS=docs to write it there): the mul gate w1 * x1
+    sending back the upstream gradient times the other input."""
+    opened = Opened(browser, make_page(tmp_path, "-f", NEURON), "#step=21")
     assert opened.page.text_content("#phase") == "backward pass"
+    assert opened.explain()[0].startswith("[8] w1 * x1   (mul swaps")
+    path = opened.shot(tmp_path, "page-neuron-backward")
+    assert path.stat().st_size > 10_000
     opened.close()
