@@ -156,6 +156,8 @@ def view_data(view: View, precision: int) -> dict[str, Any]:
     drawn_ids = {gate.node for gate in drawn}
     step_of = {step.node: k for k, step in enumerate(gate_steps)}
     nodes = []
+    domains: dict[str, dict[str, str]] = {}  # by kind of gate: the probed rules
+    kinks: dict[str, dict[str, str]] = {}
     for i, node in enumerate(graph.nodes):
         parts = into.get(i, [])
         # the backward step after which the gradient is complete: the output's at the
@@ -179,10 +181,12 @@ def view_data(view: View, precision: int) -> dict[str, Any]:
             "location": _location(graph, i),
             "block": block,
             "gate": None if node.op.is_leaf else gate_key(node.op, len(node.args)),
-            "domain": None if block else _probe_domain(node.op, len(node.args)),
-            "kink": (None if block or node.op.kink is None
-                     else _probe_kink(node.op, len(node.args))),
         })
+        key = nodes[-1]["gate"]
+        if key is not None and not block and key not in domains:
+            domains[key] = _probe_domain(node.op, len(node.args))
+            if node.op.kink is not None:
+                kinks[key] = _probe_kink(node.op, len(node.args))
     backward = []
     for step in gate_steps:
         backward.append({
@@ -212,6 +216,8 @@ def view_data(view: View, precision: int) -> dict[str, Any]:
         "forward": [gate.node for gate in drawn],
         "backward": backward,
         "fan_in": fan_in,
+        "domains": domains,
+        "kinks": kinks,
         # the numbers of the first point, as `eval -F json` gives them (for reading the
         # page's data without running it; the page shows what the generated code computes)
         "first": {"values": [_json(v) for v in values], "grads": [_json(g) for g in grads]},

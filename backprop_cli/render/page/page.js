@@ -190,8 +190,9 @@
       }
       const args = node.args.map((a) => values[a]);
       let reason = null;
-      if (args.every(Number.isFinite) && node.domain) {
-        reason = node.domain[args.map(numberClass).join(",")] || null;
+      const domain = node.gate === null ? null : data.domains[node.gate];
+      if (args.every(Number.isFinite) && domain) {
+        reason = domain[args.map(numberClass).join(",")] || null;
       }
       if (reason === null) reason = Number.isNaN(values[i]) ? "not a number" : "overflow";
       return [`error: ${node.label} is not finite (${formatNumber(values[i])}): ${reason}`,
@@ -301,13 +302,14 @@
   function kinkOf(view, gate, values) {
     const node = view.data.nodes[gate.node];
     if (node.block) return sameAsFirst(view) ? gate.kink : null;
-    if (!node.kink) return null;
+    const table = view.data.kinks[node.gate];
+    if (!table) return null;
     const out = values[node.id];
     const args = node.args.map((a) => values[a]);
     let key;
     if (args.length > 2) key = args.map((a) => (a === out ? "=" : ".")).join("");
     else key = args.map((a) => `${numberClass(a)}${a === out ? "=" : ""}`).join(",");
-    return node.kink[key] || null;
+    return table[key] || null;
   }
 
   function sameAsFirst(view) {
