@@ -235,6 +235,7 @@ def test_every_step_of_the_neuron(browser: Any, tmp_path: Path) -> None:
     ["-f", str(SAMPLES / "named.bp")],
     ["x*y + x + max(x, y)", "x=3", "y=-2"],  # fan-out: the paths add up; max routes
     ["relu(x) * abs(y) + x^2", "x=0", "y=-1.5"],  # a kink at the point
+    ["-f", str(SAMPLES / "functions.bp")],  # user functions, each one gate
 ])
 def test_every_step_of_other_circuits(browser: Any, tmp_path: Path, program: list[str]) -> None:
     opened = Opened(browser, make_page(tmp_path, *program))
@@ -259,6 +260,17 @@ def test_an_input_changed_in_the_page_moves_every_number(browser: Any, tmp_path:
                [page_forward(opened)])
     opened.shot(tmp_path, "neuron-changed")
     assert opened.errors == [] and opened.others() == []
+    opened.close()
+
+
+def test_a_kink_reached_in_the_page_is_flagged(browser: Any, tmp_path: Path) -> None:
+    formula = "relu(x) * y + max(x, y)"
+    opened = Opened(browser, make_page(tmp_path, formula, "x=1", "y=2"))
+    for x, y in (("0", "2"), ("2", "2"), ("-1", "0.5")):
+        opened.page.fill("#input-x", x)
+        opened.page.fill("#input-y", y)
+        walk(opened, reference(formula, f"x={x}", f"y={y}"))
+    assert opened.errors == []
     opened.close()
 
 
@@ -335,18 +347,21 @@ def test_a_domain_error_is_worded_as_the_cli_words_it(browser: Any, tmp_path: Pa
     opened.close()
 
 
-def test_blocks_expand_with_the_toggle(browser: Any, tmp_path: Path) -> None:
-    program = ["-f", str(SAMPLES / "sigmoid.bp")]
+@pytest.mark.parametrize(("sample", "changed"), [("sigmoid.bp", "w0=-1"), ("functions.bp", "w=-1")])
+def test_blocks_expand_with_the_toggle(browser: Any, tmp_path: Path, sample: str,
+                                       changed: str) -> None:
+    program = ["-f", str(SAMPLES / sample)]
+    name, value = changed.split("=")
     opened = Opened(browser, make_page(tmp_path, *program))
     collapsed = walk(opened, reference(*program))
     opened.page.check("#expand")
     assert "expand" in opened.page.evaluate("location.hash")
     expanded = walk(opened, reference(*program, "--expand"))
     assert expanded > collapsed
-    opened.page.fill("#input-w0", "-1")
-    walk(opened, reference(*program, "--expand", "w0=-1"))
+    opened.page.fill(f"#input-{name}", value)
+    walk(opened, reference(*program, "--expand", changed))
     opened.page.uncheck("#expand")
-    walk(opened, reference(*program, "w0=-1"))
+    walk(opened, reference(*program, changed))
     assert opened.errors == [] and opened.others() == []
     opened.close()
 
