@@ -575,6 +575,59 @@ def plot_command(ctx: click.Context, sweep: str, out: str | None, allow_nonfinit
     show(plot.to_file(out, curve, output, axis.name), out)
 
 
+CODEGEN_EPILOG = """\b
+Examples:
+  backprop codegen "(x+y)*z"                                # Python, math only
+  backprop codegen -f samples/neuron.bp --lang c -o neuron.c
+  backprop codegen -f samples/sigmoid.bp --lang numpy --wrt w0,w1
+  backprop codegen -f samples/functions.bp --lang js --trace -o loss.mjs
+  backprop codegen "sigmoid(w*x + b)" --lang python --name neuron > neuron.py
+"""
+
+
+@click.command("codegen", cls=FormulaFirstCommand, epilog=CODEGEN_EPILOG)
+@program_options
+@click.option("--lang", default="python", show_default=True,
+              type=click.Choice(["python", "numpy", "c", "js"]),
+              help="python (math only), numpy (element by element over arrays), c (C99, "
+                   "math.h) or js (an ES module).")
+@click.option("--wrt", metavar="NAMES", help="The gradient by these inputs only (x,y).")
+@click.option("--name", "function_name", metavar="NAME",
+              help="The function's name (default value_and_grad; valueAndGrad in js).")
+@click.option("--trace", is_flag=True,
+              help="js: also export trace(inputs), every node's value and gradient by id.")
+@click.option("-o", "--out", "out", metavar="FILE", help="Write to FILE instead of stdout.")
+@click.pass_context
+def codegen_command(ctx: click.Context, lang: str, wrt: str | None,
+                    function_name: str | None, trace: bool, out: str | None,
+                    **program: Any) -> None:
+    """Print one standalone function that computes PROGRAM's value and gradient.
+
+    One statement per gate in the program's order, then the backward pass, each with its
+    source formula as a comment; user defs are helper functions. Domain errors give NaN
+    or an infinity (C also returns 1), as backprop eval --allow-nonfinite shows them.
+    """
+    import re
+
+    from ..codegen.generate import generate
+    from ..core.names import choose_inputs
+
+    if trace and lang != "js":
+        raise click.UsageError("--trace is for --lang js (the module a web page imports)",
+                               ctx=ctx)
+    if function_name is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*",
+                                                      function_name):
+        raise click.UsageError(f"--name {function_name!r} is not a name: use letters, "
+                               "digits and underscores, not starting with a digit", ctx=ctx)
+    graph, _values, given = load_program(ctx, ProgramSpec(**program))
+    if given:
+        raise click.UsageError("codegen works on the program alone: it takes no NAME=VALUE "
+                               "bindings (the generated function takes the inputs)", ctx=ctx)
+    names = choose_inputs(graph, wrt_list(wrt), "--wrt")
+    text = generate(graph, lang, name=function_name, wrt=names, trace=trace)
+    show(text, None if out in (None, "-") else out)
+
+
 @click.command("ops")
 @click.option("-F", "--format", "fmt", default="table", show_default=True,
               type=click.Choice(["table", "json"]), help="Output format.")
@@ -584,4 +637,4 @@ def ops_command(fmt: str) -> None:
 
 
 COMMANDS = (eval_command, graph_command, diff_command, check_command, hessian_command,
-            descend_command, plot_command, ops_command)
+            descend_command, plot_command, ops_command, codegen_command)

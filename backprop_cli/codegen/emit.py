@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import ClassVar
 
 from .expr import (
     ADD,
@@ -30,7 +31,7 @@ from .expr import (
     WHERE,
     Expr,
 )
-from .program import Accumulate, Statement
+from .program import Accumulate, Function, Statement
 
 TERNARY, LOGIC, COMPARE, SUM, PRODUCT, UNARY, ATOM = 1, 2, 3, 4, 5, 6, 7
 
@@ -40,13 +41,13 @@ Printed = tuple[str, int]  # text and precedence
 class Language:
     """How one target spells expressions. Subclasses set the tables and override hooks."""
 
-    comparisons = {EQ: "==", NE: "!=", GT: ">", LT: "<", GE: ">="}
+    comparisons: ClassVar[dict[str, str]] = {EQ: "==", NE: "!=", GT: ">", LT: "<", GE: ">="}
     and_word = "&&"
     # primitive -> the function that computes it (a library call or a helper's name)
-    functions: dict[str, str] = {}
+    functions: ClassVar[dict[str, str]] = {}
     # helper name -> its source text, and the helpers it calls in turn
-    helper_sources: dict[str, str] = {}
-    helper_needs: dict[str, tuple[str, ...]] = {}
+    helper_sources: ClassVar[dict[str, str]] = {}
+    helper_needs: ClassVar[dict[str, tuple[str, ...]]] = {}
 
     def __init__(self) -> None:
         self.used: set[str] = set()  # helpers the printed code calls
@@ -169,4 +170,25 @@ def _at(printed: Printed, precedence: int) -> str:
 
 def comment_text(text: str) -> str:
     """A source formula, safe inside any comment (no comment closer, no line break)."""
-    return text.replace("*/", "* /").replace("\n", " ")
+    return (text.replace("*/", "* /").replace("/*", "/ *").replace("??", "? ?")
+            .replace("\\", "/").replace("\n", " "))
+
+
+def source_lines(text: str, limit: int = 40) -> list[str]:
+    """The program's lines for a header comment (the first ``limit`` of them)."""
+    lines = [comment_text(line.rstrip()) for line in text.strip("\n").splitlines()]
+    if len(lines) > limit:
+        lines = [*lines[: limit - 1], f"... ({len(lines) - limit + 1} more lines)"]
+    return lines
+
+
+def statements_with_markers(fn: Function) -> list[tuple[str | None, Statement | None]]:
+    """The function's statements, with the two section comments before them."""
+    out: list[tuple[str | None, Statement | None]] = []
+    if fn.forward:
+        out.append(("forward pass: one statement per gate", None))
+        out.extend((None, s) for s in fn.forward)
+    if fn.backward:
+        out.append(("backward pass: each gradient, from the output back", None))
+        out.extend((None, s) for s in fn.backward)
+    return out

@@ -19,8 +19,9 @@ from typing import Any, NamedTuple
 from ..core.blocks import Block
 from ..core.graph import Graph
 from ..core.labels import all_labels
-from ..core.ops import CONST, PARAM
-from .expr import CALL, COMPARISONS, CONST as CONST_EXPR, REF, CodeSpace, Expr, is_bounded
+from ..core.ops import CONST
+from .expr import COMPARISONS, REF, CodeSpace, Expr, is_bounded
+from .expr import CONST as CONST_EXPR
 from .names import Namer
 
 COMMENT_LIMIT = 72
@@ -189,7 +190,8 @@ def _function(graph: Graph, scope: Namer, name: str, wrt: Sequence[str],
             terms = contributions[i]
             if nodes[i].op.is_leaf or len(terms) > 1 or not _is_plain(terms[0]):
                 gname = scope.claim(f"d_{var[i]}")
-                backward.append(Accumulate(gname, tuple(terms), _short(_gradient_label(nodes[i].name, labels[i]))))
+                comment = _short(_gradient_label(nodes[i].name, labels[i]))
+                backward.append(Accumulate(gname, tuple(terms), comment))
                 g = space.ref(gname)
             else:
                 g = terms[0]
@@ -233,7 +235,8 @@ def _function(graph: Graph, scope: Namer, name: str, wrt: Sequence[str],
         value=values[output], wrt=tuple(wrt), grads=out_grads,
         values=tuple(values) if trace else (),
         node_grads=tuple(_or(g, zero) for g in grads) if trace else (),
-        locals=assigned, comment=_short(labels[output]),
+        locals=assigned,
+        comment=_short(_statement_label(nodes[output].name, labels[output])),
     )
 
 
@@ -393,4 +396,3 @@ def _substitute(space: CodeSpace, root: Expr, shared: dict[int, Expr], top: bool
     return memo[id(root)]
 
 
-__all__ = ["CALL", "Accumulate", "Assign", "CallHelper", "Function", "Module", "Target", "build_module"]
