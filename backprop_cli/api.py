@@ -69,6 +69,52 @@ def _as_number(name: str, value: object) -> float:
         raise InputError(f"the value of {name} is too large for a double") from None
 
 
+def value_shape(name: str, value: object) -> tuple[int, ...]:
+    """The shape of a bound value: () for a number, an array's (a list is made one)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return ()
+    from .values import as_array
+
+    return as_array(name, value).shape
+
+
+def _as_value(name: str, value: object, shape: tuple[int, ...]) -> Any:
+    """A bound value as the engine takes it, of the shape the program gives the input."""
+    from .core.shapes import describe
+
+    given = value_shape(name, value)
+    if given != shape:
+        raise InputError(
+            f"{name} is {describe(given)}, but the program uses it as {describe(shape)}")
+    if not shape:
+        return _as_number(name, value)
+    from .values import as_array
+
+    return as_array(name, value)
+
+
+def shaped_for(graph: Graph, values: Mapping[str, Any]) -> Graph:
+    """The graph for these bindings: built again when an input the program does not
+    assign is bound to an array (or to another shape than it was built with), so that
+    every shape is known, and checked, before anything is evaluated."""
+    nodes = graph.nodes
+    inputs = input_ids(graph)
+    shapes: dict[str, tuple[int, ...]] = {}
+    rebuild = False
+    for name, node in inputs.items():
+        if name not in values or nodes[node].value is not None:
+            continue
+        shape = value_shape(name, values[name])
+        if shape:
+            shapes[name] = shape
+        rebuild = rebuild or shape != nodes[node].shape
+    if not rebuild:
+        return graph
+    from .language.builder import reshaped
+
+    return reshaped(graph, shapes)
+
+
 def bind_inputs(graph: Graph, values: Mapping[str, float]) -> dict[int, float]:
     """Input node id -> value, from the bindings and the program's own defaults.
 
@@ -99,7 +145,7 @@ def bind_inputs(graph: Graph, values: Mapping[str, float]) -> dict[int, float]:
     missing: list[str] = []
     for name, node in inputs.items():
         if name in values:
-            bound[node] = _as_number(name, values[name])
+            bound[node] = _as_value(name, values[name], nodes[node].shape)
         elif nodes[node].value is not None:
             bound[node] = nodes[node].value  # type: ignore[assignment]
         else:
@@ -163,15 +209,33 @@ def evaluate_at(
             raise InputError("max_digits bounds exact arithmetic: pass exact=True too")
         if isinstance(max_digits, bool) or not isinstance(max_digits, int) or max_digits < 1:
             raise InputError(f"max_digits must be a positive integer, not {max_digits!r}")
+    graph = shaped_for(graph, values)
     bound = bind_inputs(graph, values)
     if not allow_nonfinite:
         for name, value in values.items():
-            if not math.isfinite(float(value)):
+            if not _all_finite(value):
                 raise InputError(f"the value of {name} is not a finite number")
     if exact:
         return _evaluate_exact(graph, bound, ties, max_digits)
+    if graph.arrays:
+        from .numerics.tensor_math import POINT
+
+        xp = tie_rules.namespace(POINT, ties)
+        return Result(evaluate_graph(graph, bound, allow_nonfinite=allow_nonfinite, xp=xp),
+                      xp=xp)
     xp = tie_rules.namespace(scalar_math, ties)
     return Result(evaluate_graph(graph, bound, allow_nonfinite=allow_nonfinite, xp=xp), xp=xp)
+
+
+def _all_finite(value: Any) -> bool:
+    if isinstance(value, int | float):
+        return math.isfinite(float(value))
+    import numpy as np
+
+    try:
+        return bool(np.all(np.isfinite(np.asarray(value, dtype=float))))
+    except (TypeError, ValueError, OverflowError):
+        return True  # not numbers: binding says what is wrong with it
 
 
 def _evaluate_exact(graph: Graph, bound: Mapping[int, float], ties: str,

@@ -1,8 +1,10 @@
 """The training loop: forward, backward, step; repeated until a stop criterion is met.
 
 The graph is built once; every step reruns only the two passes over it and moves the
-chosen inputs by the optimizer's rule. Optimizers follow PyTorch's definitions and
-parameter names (``torch.optim.SGD`` with and without momentum, ``torch.optim.Adam``).
+chosen inputs by the optimizer's rule. Optimizers and learning-rate schedules follow
+PyTorch's definitions and parameter names (``optimizers``); the passes are specialised to
+the moving inputs once (``passes.Passes``), which makes a step of a small program cost a
+few microseconds.
 """
 
 from __future__ import annotations
@@ -11,10 +13,15 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import NamedTuple
 
-from .core.engine import backward, evaluate_graph, forward
+from .core.engine import evaluate_graph
 from .core.errors import EvaluationError, Remedy
 from .core.graph import Graph
 from .core.numbers import format_number
+from .optimizers import OPTIMIZERS, Rule, learning_rate, make_optimizer
+from .passes import Passes
+
+__all__ = ["OPTIMIZERS", "DescentReport", "Outcome", "Settings", "Step", "descend",
+           "descend_inputs"]
 
 
 class Settings(NamedTuple):
@@ -28,6 +35,17 @@ class Settings(NamedTuple):
     beta2: float = 0.999
     eps: float = 1e-8
     maximize: bool = False
+    weight_decay: float = 0.0
+    schedule: str = "constant"
+    lr_end: float = 0.0
+    step_size: int = 1
+    gamma: float = 0.1
+
+    def rule(self) -> Rule:
+        return Rule(lr=self.lr, optimizer=self.optimizer, momentum=self.momentum,
+                    nesterov=self.nesterov, beta1=self.beta1, beta2=self.beta2, eps=self.eps,
+                    weight_decay=self.weight_decay, schedule=self.schedule,
+                    lr_end=self.lr_end, step_size=self.step_size, gamma=self.gamma)
 
 
 class Step(NamedTuple):
@@ -37,6 +55,8 @@ class Step(NamedTuple):
     output: float
     params: tuple[float, ...]
     grad_norm: float
+    epoch: int = 0  # training on data: the epoch (1-based) the step is in
+    lr: float = 0.0
 
 
 class Outcome(NamedTuple):
@@ -47,7 +67,14 @@ class Outcome(NamedTuple):
     start_output: float
     final_output: float
     steps: int
-    reason: str  # "converged" or "steps"
+    reason: str  # "converged", "steps" or "interrupted"
+    rose_at: int | None = None  # the first step far above the start (see ``far_above``)
+    # training on data: the epochs begun, the rows, and the named nodes' means over the
+    # rows at the final parameters (training rows; "loss" and those over --val rows)
+    epochs: int = 0
+    rows: int = 0
+    metrics: tuple[tuple[str, float], ...] = ()
+    val: tuple[tuple[str, float], ...] = ()
 
 
 class DescentReport(NamedTuple):
@@ -58,63 +85,16 @@ class DescentReport(NamedTuple):
     output: str
     settings: Settings
     history: list[float] = []  # noqa: RUF012 - never mutated
+    data: str | None = None  # training on data: the file's name, and how it was used
+    reduce: str = "mean"
+    batch_size: int = 0
+    seed: int = 0
 
 
-class SGD:
-    """``p -= lr * g``; with momentum ``b = mu*b + g`` (Nesterov: ``g + mu*b``)."""
-
-    def __init__(self, size: int, settings: Settings, momentum: float) -> None:
-        self.lr = settings.lr
-        self.momentum = momentum
-        self.nesterov = settings.nesterov
-        self.buffer = [0.0] * size
-        self.first = True
-
-    def step(self, params: list[float], grads: Sequence[float]) -> None:
-        lr, mu = self.lr, self.momentum
-        if mu == 0.0:
-            for k, g in enumerate(grads):
-                params[k] -= lr * g
-            return
-        buffer = self.buffer
-        for k, g in enumerate(grads):
-            b = g if self.first else mu * buffer[k] + g
-            buffer[k] = b
-            params[k] -= lr * (g + mu * b if self.nesterov else b)
-        self.first = False
-
-
-class Adam:
-    """Adam with bias correction, as in ``torch.optim.Adam``. The command line refuses
-    ``eps`` 0; given it here, a component whose gradients were all 0 stays put."""
-
-    def __init__(self, size: int, settings: Settings) -> None:
-        self.s = settings
-        self.m = [0.0] * size
-        self.v = [0.0] * size
-        self.t = 0
-
-    def step(self, params: list[float], grads: Sequence[float]) -> None:
-        s = self.s
-        self.t += 1
-        c1 = 1.0 - s.beta1 ** self.t
-        c2 = 1.0 - s.beta2 ** self.t
-        m, v = self.m, self.v
-        for k, g in enumerate(grads):
-            m[k] = s.beta1 * m[k] + (1.0 - s.beta1) * g
-            v[k] = s.beta2 * v[k] + (1.0 - s.beta2) * g * g
-            denominator = math.sqrt(v[k] / c2) + s.eps
-            if denominator:  # 0 only with eps 0 where every gradient so far was 0: no move
-                params[k] -= s.lr * (m[k] / c1) / denominator
-
-
-OPTIMIZERS = ("sgd", "momentum", "adam")
-
-
-def make_optimizer(size: int, settings: Settings) -> SGD | Adam:
-    if settings.optimizer == "adam":
-        return Adam(size, settings)
-    return SGD(size, settings, settings.momentum if settings.optimizer == "momentum" else 0.0)
+def far_above(start: float) -> float:
+    """Where a run that started at ``start`` (lower is better) counts as diverged when it
+    ends above: more than ten times the start's size above it."""
+    return start + 10.0 * abs(start)
 
 
 def descend(
@@ -124,57 +104,90 @@ def descend(
     settings: Settings,
     on_step: Callable[[Step], None] | None = None,
 ) -> Outcome:
-    """Run the loop from ``point``, moving the input nodes ``moving``."""
+    """Run the loop from ``point``, moving the input nodes ``moving``.
+
+    Ctrl-C ends it with the outcome so far (``reason`` "interrupted"): the last step
+    whose output and gradient were computed, its inputs whole.
+    """
     evaluate_graph(graph, point)  # a bad start point gets the usual error, with its reason
-    leaves = dict(point)
-    params = [leaves[i] for i in moving]
+    passes = Passes(graph, point, moving)
+    params: list[float] = [point[i] for i in moving]
     start = tuple(params)
-    optimizer = make_optimizer(len(moving), settings)
-    sign = -1.0 if settings.maximize else 1.0
-    out = graph.output
-    tol = settings.tol
-    last_good: Step | None = None
+    rule = settings.rule()
+    optimizer = make_optimizer(len(moving), rule)
+    steps, tol = settings.steps, settings.tol
+    maximize = settings.maximize
+    constant_lr = rule.lr if rule.schedule == "constant" else None
+    isfinite, hypot = math.isfinite, math.hypot
+    run = passes.run
+    last: tuple[int, float, list[float], list[float]] | None = None
     start_output = math.nan
+    far = math.inf
+    rose_at: int | None = None
+    reason = "steps"
     step = 0
-    while True:
-        for i, p in zip(moving, params):
-            leaves[i] = p
-        values = forward(graph, leaves)
-        grads = backward(graph, values)
-        moving_grads = [grads[i] for i in moving]
-        output = values[out]
-        norm = math.hypot(*moving_grads)
-        if not (math.isfinite(output) and math.isfinite(norm)):
-            raise _diverged(graph, settings, step, last_good, output)
-        if step == 0:
-            start_output = output
-        state = Step(step, output, tuple(params), norm)
-        last_good = state
-        if on_step is not None:
-            on_step(state)
-        if norm < tol:
-            reason = "converged"
-            break
-        if step >= settings.steps:
-            reason = "steps"
-            break
-        optimizer.step(params, [-g for g in moving_grads] if sign < 0 else moving_grads)
-        step += 1
+    try:
+        while True:
+            output, grads = run(params)
+            norm = hypot(*grads)
+            if not (isfinite(output) and isfinite(norm)):
+                raise _diverged(settings, step, last, output)
+            if step == 0:
+                start_output = output
+                far = far_above(-output if maximize else output)
+            last = (step, output, params, grads)
+            if (-output if maximize else output) > far and rose_at is None:
+                rose_at = step
+            if on_step is not None:
+                on_step(Step(step, output, tuple(params), norm))
+            if norm < tol:
+                reason = "converged"
+                break
+            if step >= steps:
+                break
+            lr = constant_lr if constant_lr is not None else learning_rate(rule, step, steps)
+            params = optimizer.step(params, [-g for g in grads] if maximize else grads, lr)
+            step += 1
+    except KeyboardInterrupt:
+        if last is None:
+            raise
+        reason = "interrupted"
+    assert last is not None
+    step, output, params, grads = last
+    if rose_at is not None and rose_at > step:
+        rose_at = None
     return Outcome(
         names=tuple(graph.nodes[i].name or "" for i in moving),
         start=start,
         final=tuple(params),
-        final_grad=tuple(moving_grads),
+        final_grad=tuple(grads),
         start_output=start_output,
         final_output=output,
         steps=step,
         reason=reason,
+        rose_at=rose_at,
     )
 
 
-def _diverged(graph: Graph, settings: Settings, step: int, last: Step | None,
-              output: float) -> EvaluationError:
-    where = (f"the last finite step was {last.step} (output {format_number(last.output)})"
+def check_outcome(outcome: Outcome, settings: Settings, what: str = "the output") -> None:
+    """A run that ends far above where it started (below, with ``maximize``) diverged:
+    exit 1, with the step where it first got there and a smaller learning rate."""
+    sign = -1.0 if settings.maximize else 1.0
+    start, final = sign * outcome.start_output, sign * outcome.final_output
+    if final > far_above(start):
+        where = outcome.rose_at if outcome.rose_at is not None else outcome.steps
+        raise EvaluationError(
+            f"the descent diverged: {what} went from {format_number(outcome.start_output)} "
+            f"to {format_number(outcome.final_output)} in {outcome.steps:,} steps, "
+            f"{'below' if settings.maximize else 'above'} ten times its start's size "
+            f"from step {where:,} on",
+            remedy=Remedy("lr", f"{settings.lr / 10:g}"),
+        )
+
+
+def _diverged(settings: Settings, step: int, last: tuple | None, output: float
+              ) -> EvaluationError:
+    where = (f"the last finite step was {last[0]} (output {format_number(last[1])})"
              if last is not None else "the start point is not finite")
     return EvaluationError(
         f"the descent diverged at step {step}: the output or its gradient is not finite "

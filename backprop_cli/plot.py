@@ -1,4 +1,5 @@
-"""What ``plot`` draws: the output and its derivative along one swept input.
+"""What ``plot`` draws: the output and its derivative along one swept input, or the output
+over a grid of two (``sweep_surface``), with data points on top (``read_overlay``).
 
 A picture shows a few thousand points across at most, so the sweep is evaluated a chunk
 at a time and each series is decimated as it comes: the points are split into runs of
@@ -15,7 +16,7 @@ and a bounded time for any sweep.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from typing import NamedTuple
+from typing import IO, NamedTuple
 
 import numpy as np
 
@@ -181,3 +182,102 @@ def _evaluated(graph: Graph, fixed: Mapping[int, float], grid: Sweep, allow_nonf
                origin: str) -> Iterator[Rows]:
     yield from evaluate_chunks(graph, fixed, sweep_chunks([grid], CHUNK_ROWS),
                                allow_nonfinite=allow_nonfinite, origin=origin)
+
+
+# -- two inputs: a surface --------------------------------------------------------------------
+MAX_SURFACE = 1 << 20  # grid points evaluated at most; a finer grid is evaluated coarser
+
+
+class Surface(NamedTuple):
+    """The output over the grid of two sweeps: ``z[i, j]`` at ``(xs[i], ys[j])``, NaN
+    where it is not finite (with ``allow_nonfinite``)."""
+
+    xs: np.ndarray
+    ys: np.ndarray
+    z: np.ndarray
+    x_name: str
+    y_name: str
+    others: list[tuple[str, float]]
+
+
+class Points(NamedTuple):
+    """Data points drawn over a surface: their two coordinates, and a value each that
+    colours them (``None``: one colour)."""
+
+    xs: np.ndarray
+    ys: np.ndarray
+    colors: np.ndarray | None
+    color_name: str | None
+
+
+def sweep_surface(graph: Graph, values: Mapping[str, float], x_axis: Sweep, y_axis: Sweep,
+                  *, allow_nonfinite: bool = False) -> Surface:
+    """The output over the grid of two sweeps, one batch evaluation of every point (the
+    first sweep along x). Over ``MAX_SURFACE`` points, a grid as fine as that allows.
+
+    Only the statements up to the output are evaluated, so an output picked with
+    ``--output`` (a classifier's ``score``) needs no value for inputs read only after it
+    (the label ``y`` of its loss)."""
+    graph = up_to_output(graph)
+    values = {name: value for name, value in values.items() if name in graph.names}
+    names = graph.input_names()
+    for axis in (x_axis, y_axis):
+        if axis.name not in names:
+            raise InputError(f"--sweep {axis.name}: the program has no input named "
+                             f"'{axis.name}'", hint=unknown_name_hint(axis.name, names))
+        if axis.name in values:
+            raise InputError(f"{axis.name} is both swept and bound on the command line")
+    if x_axis.name == y_axis.name:
+        raise InputError(f"{x_axis.name} is swept twice")
+    fixed = bind_columns(graph, values, [x_axis.name, y_axis.name], "--sweep")
+    total = x_axis.count * y_axis.count
+    if total > MAX_SURFACE:
+        shrink = (MAX_SURFACE / total) ** 0.5
+        x_axis = x_axis._replace(count=max(2, int(x_axis.count * shrink)))
+        y_axis = y_axis._replace(count=max(2, int(y_axis.count * shrink)))
+    z = np.empty(x_axis.count * y_axis.count)
+    finite = 0
+    for rows in evaluate_chunks(graph, fixed, sweep_chunks([x_axis, y_axis], CHUNK_ROWS),
+                                allow_nonfinite=allow_nonfinite, origin="--sweep"):
+        value = np.where(np.isfinite(rows.value), rows.value, np.nan)
+        z[rows.first_row - 1:rows.first_row - 1 + len(value)] = value
+        finite += int(np.isfinite(value).sum())
+    if finite < 2:
+        raise EvaluationError("fewer than 2 points of the grid are finite: nothing to draw")
+    xs = next(sweep_chunks([x_axis], x_axis.count)).columns[x_axis.name]
+    ys = next(sweep_chunks([y_axis], y_axis.count)).columns[y_axis.name]
+    others = [(graph.nodes[i].name or "", fixed[i]) for i in graph.inputs
+              if graph.nodes[i].name not in (x_axis.name, y_axis.name)]
+    return Surface(xs, ys, z.reshape(x_axis.count, y_axis.count), x_axis.name, y_axis.name,
+                   others)
+
+
+def up_to_output(graph: Graph) -> Graph:
+    """The graph without the nodes after its output (which it never reads)."""
+    out = graph.output
+    if out == len(graph.nodes) - 1:
+        return graph
+    return graph._replace(nodes=graph.nodes[:out + 1], needs_grad=graph.needs_grad[:out + 1],
+                          names={k: v for k, v in graph.names.items() if v <= out})
+
+
+def read_overlay(path: str, x_name: str, y_name: str, color: str | None,
+                 stdin: IO[bytes] | None = None) -> Points:
+    """The points of a data file to draw over a surface: its columns named as the two
+    swept inputs, and the ``color`` column."""
+    from .core.names import name_list, suggest
+    from .points import read_points
+
+    points = read_points(path, stdin)
+    wanted = [x_name, y_name, *([color] if color is not None else [])]
+    for name in wanted:
+        if name not in points.header:
+            raise InputError(f"--points {points.origin} has no column {name!r}",
+                             hint=suggest(name, points.header)
+                             or f"its columns are {name_list(points.header)}")
+    chunks = list(points.chunks(list(dict.fromkeys(wanted))))
+    if not chunks:
+        raise InputError(f"--points {points.origin} has no rows")
+    column = {name: np.concatenate([c.columns[name] for c in chunks]) for name in wanted}
+    return Points(column[x_name], column[y_name],
+                  column[color] if color is not None else None, color)

@@ -15,8 +15,11 @@ OUTSIDE_ASCII = re.compile(r"[^ -~\t\n\r\f\v]")  # what no binding may hold
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z", re.ASCII)
 
 
-def parse_value(name: str, text: str) -> float:
-    """A plain decimal literal with an optional sign, finite; else a ValueError."""
+def parse_value(name: str, text: str) -> Any:
+    """A plain decimal literal with an optional sign, finite; or an array literal of
+    them, ``[2, -3, -3]`` or ``[[1, 2], [3, 4]]`` (an ndarray); else a ValueError."""
+    if text.startswith("["):
+        return parse_array(name, text)
     if not DECIMAL.match(text):
         raise ValueError(
             f"{name}={text!r}: the value must be a plain decimal number such as 2, -0.5 or 3e-4"
@@ -25,6 +28,86 @@ def parse_value(name: str, text: str) -> float:
     if not math.isfinite(value):
         raise ValueError(f"{name}={text!r}: the value is too large for a double")
     return value
+
+
+def parse_array(name: str, text: str) -> Any:
+    """``[2, -3, -3]``, ``[[1, 2], [3, 4]]``: rectangular, plain decimal elements.
+
+    Read with an explicit stack of open brackets, so any depth of nesting is one loop.
+    """
+    shown = f"{name}={text if len(text) <= 40 else text[:39] + '…'}"
+    rows: list[list[Any]] = [[]]  # the list being filled at each open bracket
+    position = 0
+    depth = 0
+    tokens = re.finditer(r"\s*(\[|\]|,|[^\s\[\],]+)", text)
+    expect_element = True
+    for match in tokens:
+        if match.start() != position:
+            break
+        position = match.end()
+        token = match.group(1)
+        if token == "[":
+            if not expect_element:
+                raise ValueError(f"{shown}: expected ',' or ']' before '['")
+            rows.append([])
+            depth += 1
+        elif token == "]":
+            if depth == 0:
+                raise ValueError(f"{shown}: unmatched ']'")
+            done = rows.pop()
+            if not done and expect_element:
+                raise ValueError(f"{shown}: an empty array (or a trailing ',')")
+            rows[-1].append(done)
+            depth -= 1
+            expect_element = False
+        elif token == ",":
+            if expect_element or depth == 0:
+                raise ValueError(f"{shown}: a ',' without an element before it")
+            expect_element = True
+        else:
+            if not expect_element or depth == 0:
+                raise ValueError(f"{shown}: expected ',' or ']' before {token!r}")
+            rows[-1].append(parse_value(name, token))
+            expect_element = False
+    if position != len(text.rstrip(ASCII_SPACE)) or depth or len(rows[0]) != 1:
+        raise ValueError(f"{shown}: not an array literal such as [2, -3, -3] or "
+                         "[[1, 2], [3, 4]]")
+    return as_array(name, rows[0][0])
+
+
+def as_array(name: str, value: Any) -> Any:
+    """Nested lists of numbers (or an ndarray) as a float ndarray; a ValueError for
+    ragged lists, values that are not numbers, and numbers that are not finite."""
+    import numpy as np
+
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind not in "fiu":
+            raise InputError(f"the value of {name} must be numbers")
+        return value.astype(float)
+    shape: list[int] = []
+    level = value
+    while isinstance(level, list):  # the shape, from the first element at each depth
+        if not level:
+            raise InputError(f"the value of {name} is an empty array")
+        shape.append(len(level))
+        level = level[0]
+    flat: list[float] = []
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth < len(shape):
+            if not isinstance(item, list) or len(item) != shape[depth]:
+                raise InputError(f"the value of {name} is not rectangular: every row "
+                                 f"must have {shape[depth]} elements")
+            stack.extend((element, depth + 1) for element in reversed(item))
+        elif isinstance(item, bool) or not isinstance(item, int | float):
+            raise InputError(f"the value of {name} must be numbers or lists of numbers")
+        else:
+            number = float(item)
+            if not math.isfinite(number):
+                raise InputError(f"the value of {name} holds a number that is not finite")
+            flat.append(number)
+    return np.array(flat, dtype=float).reshape(shape)
 
 
 def parse_binding(text: str) -> tuple[str, float]:
@@ -125,8 +208,15 @@ def parse_values_file(text: str, origin: str, wanted: Collection[str] | None = N
                 continue
             if not NAME.match(name):
                 raise InputError(f"{origin}: {name!r} is not a name")
+            if isinstance(value, list):
+                try:
+                    values[name] = as_array(name, value)
+                except InputError as error:
+                    raise InputError(f"{origin}: {error.message}") from None
+                continue
             if isinstance(value, bool) or not isinstance(value, int | float):
-                raise InputError(f"{origin}: the value of {name} must be a number")
+                raise InputError(f"{origin}: the value of {name} must be a number "
+                                 "or an array (nested lists of numbers)")
             number = float(value)
             if not math.isfinite(number):
                 raise InputError(f"{origin}: the value of {name} is too large for a double")

@@ -426,16 +426,31 @@ Examples:
   backprop descend -f samples/rosenbrock.bp --optimizer adam --lr 0.02 --steps 5000
   backprop descend -f samples/linefit.bp --wrt w,b --trace fit.csv --chart
   backprop descend "-(x - 2)^2" x=0 --maximize -F json
+\b
+Training on data (the program is the loss of one row; the columns bind the inputs they
+name, the other inputs are the parameters):
+  backprop descend -f samples/logistic.bp --data samples/logistic.csv --lr 0.5 \\
+      --steps 200 --metric acc --save params.json
+  backprop descend -f samples/logistic.bp --data train.csv --val test.csv \\
+      --batch-size 32 --epochs 10 --optimizer adam --lr 0.05 --schedule cosine
+  backprop eval -f samples/logistic.bp --values params.json --at test.csv
 """
+
+# options that mean something only with --data, and those of each schedule
+DATA_OPTIONS = ("val", "batch_size", "epochs", "seed", "shuffle", "reduce", "metrics")
+SCHEDULE_OPTIONS = (("lr_end", ("linear", "cosine")), ("step_size", ("step",)),
+                    ("gamma", ("step",)))
 
 
 @click.command("descend", cls=FormulaFirstCommand, epilog=DESCEND_EPILOG)
 @program_options
-@click.option("--wrt", metavar="NAMES", help="Move only these inputs (x,y); default: every input.")
+@click.option("--wrt", metavar="NAMES",
+              help="Move only these inputs (x,y); default: every input (with --data, "
+                   "every input that no column gives).")
 @click.option("--lr", default=0.1, show_default=True, type=Finite(0, low_open=True),
-              help="Learning rate.")
+              help="Learning rate (the schedule's start).")
 @click.option("--steps", default=1000, show_default=True, type=click.IntRange(0),
-              help="Stop after this many steps.")
+              help="Stop after this many steps (updates).")
 @click.option("--tol", default=1e-8, show_default=True, type=Finite(0),
               help="Stop once the gradient's norm is below this.")
 @click.option("--optimizer", default="sgd", show_default=True,
@@ -450,22 +465,70 @@ Examples:
                    "only).")
 @click.option("--eps", default=1e-8, show_default=True, type=Finite(0, low_open=True),
               help="Adam's term added to the denominator, above 0 (--optimizer adam only).")
+@click.option("--weight-decay", default=0.0, show_default=True, type=Finite(0),
+              help="As PyTorch: added to the gradient times the parameter (sgd, momentum); "
+                   "decoupled, as AdamW, with --optimizer adam.")
+@click.option("--schedule", default="constant", show_default=True,
+              type=click.Choice(["constant", "linear", "cosine", "step"]),
+              help="The learning rate over the steps, as PyTorch's LinearLR, "
+                   "CosineAnnealingLR and StepLR.")
+@click.option("--lr-end", default=0.0, show_default=True, type=Finite(0),
+              help="Where linear and cosine take the learning rate by the last step.")
+@click.option("--step-size", default=None, type=click.IntRange(1), metavar="N",
+              help="--schedule step: multiply the learning rate by --gamma every N steps.")
+@click.option("--gamma", default=0.1, show_default=True, type=Finite(0, low_open=True),
+              help="--schedule step: the factor.")
 @click.option("--maximize", is_flag=True, help="Climb the output instead of descending it.")
+@click.option("--data", "data", metavar="FILE",
+              help="Train on FILE's rows (CSV, or JSON Lines for .jsonl; '-' for stdin): "
+                   "minimise the mean of the output over them.")
+@click.option("--val", "val", metavar="FILE",
+              help="Report the loss and the metrics over FILE's rows each epoch (--data).")
+@click.option("--batch-size", default=None, type=click.IntRange(1), metavar="N",
+              help="Minibatches of N rows, shuffled each epoch (default: every row at once).")
+@click.option("--epochs", default=None, type=click.IntRange(1), metavar="N",
+              help="Go through the rows N times (instead of --steps).")
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(0),
+              help="The seed of the shuffling: the same seed, the same run.")
+@click.option("--shuffle/--no-shuffle", default=True, show_default=True,
+              help="Shuffle the rows each epoch (with --batch-size).")
+@click.option("--reduce", default="mean", show_default=True,
+              type=click.Choice(["mean", "sum"]), help="The loss over the rows.")
+@click.option("--metric", "metrics", metavar="NAME", multiple=True,
+              help="Report the mean of the named node over the rows (acc = step(y*score)).")
+@click.option("--save", "save", metavar="FILE",
+              help="Write the final inputs that moved to FILE as JSON (eval --values reads "
+                   "it); also when interrupted.")
+@click.option("--progress/--no-progress", default=None,
+              help="A progress bar on stderr (default: on a terminal only; asked for in a "
+                   "pipe, plain lines).")
 @click.option("--trace", metavar="FILE",
-              help="Write one CSV row per step: step, output, each moving input, grad_norm.")
-@click.option("--chart", is_flag=True, help="Draw the output per step in the terminal.")
+              help="Write one CSV row per step: step, output, each moving input, grad_norm "
+                   "(with --data, one per epoch: epoch, step, lr, loss, metrics, inputs).")
+@click.option("--chart", is_flag=True,
+              help="Draw the output per step in the terminal (a log scale when it spans "
+                   "decades).")
 @click.option("-F", "--format", "fmt", default="table", show_default=True,
               type=click.Choice(["table", "json"]), help="Output format.")
 @click.pass_context
 def descend_command(ctx: click.Context, wrt: str | None, lr: float, steps: int, tol: float,
                     optimizer: str, momentum: float, nesterov: bool, betas: str, eps: float,
-                    maximize: bool, trace: str | None, chart: bool, fmt: str,
+                    weight_decay: float, schedule: str, lr_end: float, step_size: int | None,
+                    gamma: float, maximize: bool, data: str | None, val: str | None,
+                    batch_size: int | None, epochs: int | None, seed: int, shuffle: bool,
+                    reduce: str, metrics: tuple[str, ...], save: str | None,
+                    progress: bool | None, trace: str | None, chart: bool, fmt: str,
                     **program: Any) -> None:
-    """Minimise PROGRAM's output by gradient descent (or maximise it).
+    """Minimise PROGRAM's output by gradient descent (or maximise it), at a point or
+    over the rows of a data file.
 
     The bindings are the starting point; only the --wrt inputs move, so data written as
-    inputs can stay fixed while weights learn. Stops after --steps steps or once the
-    gradient's norm is below --tol, and says which.
+    inputs can stay fixed while weights learn. With --data, the program is the loss of
+    one row: the file's columns bind the inputs they name, and the mean over the rows is
+    minimised. Stops after --steps steps (or --epochs), or once the gradient's norm is
+    below --tol, and says which. Exit 1 when the run diverges (a loss that is not
+    finite, or that ends far above its start); Ctrl-C shows the result so far, writes
+    --save and exits 130.
     """
     from ..core.errors import Interrupted
     from ..core.names import choose_inputs
@@ -473,26 +536,128 @@ def descend_command(ctx: click.Context, wrt: str | None, lr: float, steps: int, 
     from ..render.descend import Recorder
 
     _refuse_other_optimizers_options(ctx, optimizer, momentum, nesterov)
+    _refuse_other_schedules_options(ctx, schedule, step_size)
+    if data is None:
+        for name in DATA_OPTIONS:
+            if ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE:
+                flag = {"metrics": "metric", "shuffle": "shuffle/--no-shuffle"}.get(name, name)
+                raise click.UsageError(f"--{flag.replace('_', '-')} goes with --data FILE: "
+                                       "it is about the rows of a data file", ctx=ctx)
+    if epochs is not None and ctx.get_parameter_source("steps") == ParameterSource.COMMANDLINE:
+        raise click.UsageError("give --steps or --epochs, not both", ctx=ctx)
     try:
         beta1, beta2 = (Finite(0, 1, high_open=True).convert(b.strip(), None, ctx)
                         for b in betas.split(","))
     except (ValueError, click.BadParameter):
         raise click.BadParameter("write two numbers from 0 up to (not including) 1, such as "
                                  "0.9,0.999", ctx=ctx, param_hint="'--betas'") from None
-    graph, values, _ = load_program(ctx, ProgramSpec(**program), inline_functions=True)
-    names = choose_inputs(graph, wrt_list(wrt), "--wrt")
+    spec = ProgramSpec(**program)
+    reads_stdin = spec.file == "-" or (spec.file is None and spec.arguments[:1] == ("-",))
+    for option, path in (("--data", data), ("--val", val)):
+        if path == "-" and reads_stdin:
+            raise click.UsageError(f"the program and {option} cannot both come from stdin",
+                                   ctx=ctx)
+    if data == "-" and val == "-":
+        raise click.UsageError("--data and --val cannot both come from stdin", ctx=ctx)
+    graph, values, _ = load_program(ctx, spec, inline_functions=True)
     settings = Settings(lr=lr, steps=steps, tol=tol, optimizer=optimizer, momentum=momentum,
                         nesterov=nesterov, beta1=beta1, beta2=beta2, eps=eps,
-                        maximize=maximize)
-    history: list[float] = []
-    recorder = Recorder(trace, names, steps, show_progress=fmt == "table")
-    try:
-        with recorder:
-            outcome = descend_inputs(graph, values, names, settings, on_step=recorder.record)
-            history = recorder.history
-    except KeyboardInterrupt as interrupt:  # Ctrl-C or SIGTERM: say where it got to
-        raise Interrupted(recorder.stopped_at(graph.output_name)) from interrupt
-    report = DescentReport(outcome, graph.output_name, settings, history)
+                        maximize=maximize, weight_decay=weight_decay, schedule=schedule,
+                        lr_end=lr_end, step_size=step_size or 1, gamma=gamma)
+    if data is not None:
+        train_on_data(ctx, spec, graph, values, settings, wrt, data, val, batch_size,
+                      epochs, seed, shuffle, reduce, metrics, save, progress, trace, chart,
+                      fmt)
+        return
+    names = choose_inputs(graph, wrt_list(wrt), "--wrt")
+    recorder = Recorder(trace, names, steps, progress if fmt == "table" or progress
+                        else False, chart=chart)
+    with recorder:
+        try:
+            outcome = descend_inputs(graph, values, names, settings,
+                                     on_step=recorder.record if recorder.wants_steps
+                                     else None)
+        except KeyboardInterrupt as interrupt:  # before the first step: nothing to show
+            raise Interrupted(recorder.stopped_at(graph.output_name)) from interrupt
+    report = DescentReport(outcome, graph.output_name, settings, recorder.history)
+    _finish(report, recorder, fmt, chart, save)
+
+
+def train_on_data(ctx: click.Context, spec: ProgramSpec, graph: Any, values: dict[str, float],
+                  settings: Any, wrt: str | None, data_path: str, val_path: str | None,
+                  batch_size: int | None, epochs: int | None, seed: int, shuffle: bool,
+                  reduce: str, metrics: tuple[str, ...], save: str | None,
+                  progress: bool | None, trace: str | None, chart: bool, fmt: str) -> None:
+    """``descend --data``: the parameters learn from the rows of a file."""
+    from ..batch import bind_columns
+    from ..core.errors import Interrupted
+    from ..core.names import choose_inputs, named_node
+    from ..descend import DescentReport
+    from ..render.descend import Recorder
+    from ..train import Training, read_data, train
+    from ..values import parse_binding
+
+    data = read_data(data_path, graph, stdin_bytes(), 8 << 20)
+    val = read_data(val_path, graph, stdin_bytes(), 8 << 20, "--val") \
+        if val_path is not None else None
+    if val is not None:
+        missing = [name for name in data.names if name not in val.names]
+        if missing:
+            raise InputError(f"--val {val.origin} has no column {missing[0]}, which "
+                             f"{data.origin} gives")
+    arguments = spec.arguments[1:] if spec.file is None else spec.arguments
+    on_command_line = {parse_binding(text)[0] for text in arguments}
+    # a column wins over --values; a column and a binding for one input is an error
+    values = {name: value for name, value in values.items()
+              if name in on_command_line or name not in data.names}
+    fixed = bind_columns(graph, values, list(data.names), data.origin)
+    if wrt is None:
+        names = [name for name in graph.input_names() if name not in data.names]
+    else:
+        names = choose_inputs(graph, wrt_list(wrt), "--wrt")
+        for name in names:
+            if name in data.names:
+                raise click.UsageError(f"--wrt {name}: {name} is a column of {data.origin}, "
+                                       "data rather than a parameter", ctx=ctx)
+    if not names:
+        raise InputError(f"every input of the program is a column of {data.origin}: "
+                         "nothing is left to learn",
+                         hint="the parameters are the inputs that no column gives")
+    for name in metrics:
+        named_node(graph, name, "--metric")
+    ids = [graph.names[name] for name in names]
+    training = Training(batch_size=batch_size or 0, epochs=epochs, seed=seed,
+                        shuffle=shuffle, reduce=reduce, metrics=tuple(dict.fromkeys(metrics)))
+    size = min(batch_size or data.rows, data.rows)
+    total = epochs * -(-data.rows // size) if epochs is not None else settings.steps
+    settings = settings._replace(steps=total)
+    recorder = Recorder(trace, names, total, progress if fmt == "table" or progress
+                        else False, chart=chart, data=True, metrics=training.metrics,
+                        val=val is not None, epochs=epochs or 0)
+    with recorder:
+        try:
+            outcome = train(graph, fixed, ids, data, settings, training, val,
+                            on_step=recorder.record if recorder.wants_steps else None,
+                            on_epoch=recorder.epoch)
+        except KeyboardInterrupt as interrupt:
+            raise Interrupted(recorder.stopped_at(graph.output_name)) from interrupt
+    report = DescentReport(outcome, graph.output_name, settings, recorder.history,
+                           data.origin, reduce, batch_size or 0, seed)
+    _finish(report, recorder, fmt, chart, save)
+
+
+def _finish(report: Any, recorder: Any, fmt: str, chart: bool, save: str | None) -> None:
+    """Show the result, draw the chart, write --save; then say why a run that diverged
+    or was interrupted ends as it does."""
+    from ..core.errors import Interrupted
+    from ..descend import check_outcome
+    from ..render.descend import save_params
+
+    outcome = report.outcome
+    interrupted = outcome.reason == "interrupted"
+    if not interrupted:
+        check_outcome(outcome, report.settings,
+                      "the loss" if report.data is not None else "the output")
     show(render("descend", fmt, report))
     if chart:  # after JSON, on stderr, so the JSON stays a document a script can read
         drawing = render("descend", "chart", report) + "\n"
@@ -500,6 +665,25 @@ def descend_command(ctx: click.Context, wrt: str | None, lr: float, steps: int, 
             sys.stderr.write(drawing)
         else:
             write(drawing)
+    if save is not None:
+        save_params(save, outcome)
+    if interrupted:
+        raise Interrupted(recorder.stopped_at(report.output, outcome))
+
+
+def _refuse_other_schedules_options(ctx: click.Context, schedule: str,
+                                    step_size: int | None) -> None:
+    """An option of another schedule would be ignored: a usage error instead."""
+    for name, owners in SCHEDULE_OPTIONS:
+        if ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE \
+                and schedule not in owners:
+            flag = "--" + name.replace("_", "-")
+            raise click.UsageError(
+                f"{flag} is an option of --schedule {' or '.join(owners)}, not of "
+                f"--schedule {schedule}: use --schedule {owners[0]}, or drop {flag}", ctx=ctx)
+    if schedule == "step" and step_size is None:
+        raise click.UsageError("--schedule step needs --step-size N: the steps between two "
+                               "cuts of the learning rate", ctx=ctx)
 
 
 def _refuse_other_optimizers_options(ctx: click.Context, optimizer: str, momentum: float,
@@ -529,48 +713,87 @@ Examples:
   backprop plot "sigmoid(x)" --sweep x=-6:6:201
   backprop plot "tanh(w*x + b)" --sweep x=-3:3:301 w=2 b=0.5 -o docs/tanh.png
   backprop plot -f samples/sigmoid.bp --sweep w0=-4:4:201 -o neuron-w0.svg
+\b
+Two sweeps: a heatmap of the output with contour lines, data points on top:
+  backprop plot "x^2 - y^2" --sweep x=-2:2:101 --sweep y=-2:2:101
+  backprop plot -f samples/logistic.bp --output score --values params.json \\
+      --sweep x0=-2:3:200 --sweep x1=-1.5:2:200 --points samples/moons.csv --color y \\
+      -o boundary.png
 """
 
 
 @click.command("plot", cls=FormulaFirstCommand, epilog=PLOT_EPILOG)
 @program_options
-@click.option("--sweep", "sweep", metavar="NAME=START:STOP:COUNT", required=True,
-              help="The input to sweep along (x=-5:5:201).")
+@click.option("--sweep", "sweeps", metavar="NAME=START:STOP:COUNT", required=True,
+              multiple=True,
+              help="The input to sweep along (x=-5:5:201); twice for a heatmap over two.")
 @click.option("-o", "--out", "out", metavar="FILE",
               help="Draw to FILE (.png, .svg or .pdf, with Matplotlib) instead of the terminal.")
+@click.option("--points", "points", metavar="FILE",
+              help="Two sweeps: draw FILE's rows (CSV or JSON Lines) on the heatmap, at the "
+                   "columns named as the swept inputs.")
+@click.option("--color", "color", metavar="COLUMN",
+              help="Colour the --points by this column (a label such as y).")
 @click.option("--allow-nonfinite", is_flag=True,
               help="Draw the points where the value or gradient is finite; skip the others.")
 @click.pass_context
-def plot_command(ctx: click.Context, sweep: str, out: str | None, allow_nonfinite: bool,
+def plot_command(ctx: click.Context, sweeps: tuple[str, ...], out: str | None,
+                 points: str | None, color: str | None, allow_nonfinite: bool,
                  **program: Any) -> None:
-    """Plot PROGRAM's output and its derivative along one swept input.
+    """Plot PROGRAM's output and its derivative along one swept input, or its output over
+    two (a heatmap with contour lines, and data points with --points).
 
-    The other inputs take their values from the bindings or the program.
+    The other inputs take their values from the bindings, --values or the program.
     """
-    from ..plot import sweep_curve
+    from ..plot import read_overlay, sweep_curve, sweep_surface
     from ..points import parse_sweep
     from ..render import plot
 
+    if len(sweeps) > 2:
+        raise click.BadParameter("give one sweep (a curve) or two (a heatmap)", ctx=ctx,
+                                 param_hint="'--sweep'")
+    if points is not None and len(sweeps) != 2:
+        raise click.UsageError("--points goes with two sweeps: the points are drawn on the "
+                               "heatmap of the output over the two inputs", ctx=ctx)
+    if color is not None and points is None:
+        raise click.UsageError("--color colours the --points: give --points FILE", ctx=ctx)
     try:
-        axis = parse_sweep(sweep)
+        axes = [parse_sweep(text) for text in sweeps]
     except ValueError as error:
         raise click.BadParameter(str(error), ctx=ctx, param_hint="'--sweep'") from None
-    if axis.count < 2:
-        raise click.BadParameter("a plot needs at least 2 points", ctx=ctx,
-                                 param_hint="'--sweep'")
-    graph, values, _ = load_program(ctx, ProgramSpec(**program))
+    for axis in axes:
+        if axis.count < 2:
+            raise click.BadParameter("a plot needs at least 2 points", ctx=ctx,
+                                     param_hint="'--sweep'")
+    spec = ProgramSpec(**program)
+    reads_stdin = spec.file == "-" or (spec.file is None and spec.arguments[:1] == ("-",))
+    if points == "-" and reads_stdin:
+        raise click.UsageError("the program and --points cannot both come from stdin",
+                               ctx=ctx)
+    graph, values, _ = load_program(ctx, spec)
     if out is not None:  # before the evaluation, which a huge sweep makes long
         if os.path.isdir(out):
             raise OutputError(f"cannot write {out}: it is a directory")
         if not out.lower().endswith((".png", ".svg", ".pdf")):
             raise click.BadParameter(f"{out}: the file name must end in .png, .svg or .pdf",
                                      ctx=ctx, param_hint="'-o'")
+    output = graph.output_name
+    use_color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    if len(axes) == 2:
+        overlay = (read_overlay(points, axes[0].name, axes[1].name, color, stdin_bytes())
+                   if points is not None else None)
+        surface = sweep_surface(graph, values, axes[0], axes[1],
+                                allow_nonfinite=allow_nonfinite)
+        if out is None:
+            write(plot.terminal_surface(surface, output, use_color, overlay) + "\n")
+            return
+        show(plot.surface_to_file(out, surface, output, overlay), out)
+        return
+    axis = axes[0]
     columns = plot.terminal_columns((axis.start, axis.stop)) if out is None else None
     curve = sweep_curve(graph, values, axis, allow_nonfinite=allow_nonfinite, columns=columns)
-    output = graph.output_name
     if out is None:
-        color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-        write(plot.terminal(curve, output, axis.name, color) + "\n")
+        write(plot.terminal(curve, output, axis.name, use_color) + "\n")
         return
     show(plot.to_file(out, curve, output, axis.name), out)
 

@@ -32,6 +32,10 @@ class Block:
     keeps_nonfinite = False  # a body may turn inf into a finite number
     pattern = None  # --explain names a def's pattern itself
     pattern_with_constant = None
+    static = False
+    vjps = ()
+    has_vjps = False
+    shape_rule = None
 
     def __init__(self, name: str, params: tuple[str, ...], body: Graph) -> None:
         self.name = name
@@ -43,6 +47,11 @@ class Block:
 
     def __repr__(self) -> str:
         return f"Block({self.name})"
+
+    @property
+    def tensor(self) -> bool:
+        """Whether the body has arrays of its own (a literal or a tensor op)."""
+        return self.body.arrays
 
     @property
     def summary(self) -> str:
@@ -99,6 +108,17 @@ class Block:
         body = self.flat_body or self.body
         values = forward(body, dict(zip(body.params, args)), xp)
         grads = backward(body, values, xp)
+        return [grads[p] if w else None for p, w in zip(body.params, wanted)]
+
+    def vjp(self, xp: NumberSystem, g: Any, args: tuple[Any, ...],
+            wanted: tuple[bool, ...]) -> list[Any]:
+        """The gradient reaching each argument from ``g``: the body's backward loop over
+        arrays, seeded with the upstream gradient."""
+        from .engine import backward_arrays, forward
+
+        body = self.flat_body or self.body
+        values = forward(body, dict(zip(body.params, args)), xp)
+        grads = backward_arrays(body, values, xp, seed=g)
         return [grads[p] if w else None for p, w in zip(body.params, wanted)]
 
     def explain_domain(self, *args: float) -> str | None:

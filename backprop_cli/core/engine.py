@@ -44,11 +44,13 @@ def forward(graph: Graph, leaves: Mapping[int, Any],
             xp: NumberSystem = scalar_math) -> list[Any]:
     """Values of every node. ``leaves`` maps input (or param) node ids to values, and may
     give constants in another number type (exact rationals) too."""
+    if graph.arrays:
+        return _forward_arrays(graph, leaves, xp)
     nodes = graph.nodes
     values: list[Any] = [0.0] * len(nodes)
     i = 0
     try:
-        for i, (op, args, _start, _end, _name, constant) in enumerate(nodes):
+        for i, (op, args, _start, _end, _name, constant, _shape) in enumerate(nodes):
             if op.is_leaf:
                 values[i] = leaves.get(i, constant) if op is CONST else leaves[i]
             elif len(args) == 1:
@@ -65,6 +67,8 @@ def forward(graph: Graph, leaves: Mapping[int, Any],
 def backward(graph: Graph, values: Sequence[Any],
              xp: NumberSystem = scalar_math) -> list[Any]:
     """``d output / d node`` for every node, by the chain rule from the output back."""
+    if graph.arrays:
+        return backward_arrays(graph, values, xp)
     nodes = graph.nodes
     needs = graph.needs_grad
     grads: list[Any] = [0.0] * len(nodes)
@@ -100,6 +104,98 @@ def backward(graph: Graph, values: Sequence[Any],
     except BackpropError as error:
         raise _at_node(error, graph, i, "the gradient through ") from None
     return grads
+
+
+def _forward_arrays(graph: Graph, leaves: Mapping[int, Any], xp: Any) -> list[Any]:
+    """The forward loop of a program with arrays: ops with fixed data (an index) take it
+    first, and a def runs its body in the array engine."""
+    nodes = graph.nodes
+    values: list[Any] = [0.0] * len(nodes)
+    i = 0
+    try:
+        for i, node in enumerate(nodes):
+            op = node.op
+            if op.is_leaf:
+                values[i] = leaves.get(i, node.value) if op is CONST else leaves[i]
+            elif op.static:
+                values[i] = op.forward(xp, node.value, *[values[a] for a in node.args])
+            else:
+                values[i] = op.forward(xp, *[values[a] for a in node.args])
+    except BackpropError as error:
+        raise _at_node(error, graph, i, "") from None
+    return values
+
+
+def backward_arrays(graph: Graph, values: Sequence[Any], xp: Any,
+                    seed: Any = None) -> list[Any]:
+    """The backward loop over arrays: vector-Jacobian products, from ``seed`` (the
+    output's gradient, 1 by default) back.
+
+    An op with ``vjps`` gives the gradient reaching each argument itself (``matmul``:
+    ``g B^T`` and ``A^T g``); an elementwise op gives its local derivative, multiplied by
+    the upstream gradient; either way the contribution is summed back to the shape of
+    the argument where the argument was broadcast (``xp.unbroadcast``). A def runs this
+    loop over its body, seeded with the upstream gradient.
+    """
+    nodes = graph.nodes
+    needs = graph.needs_grad
+    grads: list[Any] = [None] * len(nodes)
+    grads[graph.output] = xp.ONE if seed is None else seed
+    unbroadcast = xp.unbroadcast
+    i = graph.output
+    try:
+        for i in range(graph.output, -1, -1):
+            g = grads[i]
+            node = nodes[i]
+            args = node.args
+            if g is None or not args:
+                continue
+            op = node.op
+            wanted = tuple(needs[a] for a in args)
+            if not any(wanted):
+                continue
+            arg_values = [values[a] for a in args]
+            out = values[i]
+            if op.static:
+                contributions = [op.vjps[0](xp, node.value, g, out, *arg_values)]
+            elif op.vjps:
+                if op.variadic:
+                    contributions = op.vjps[0](xp, g, out, *arg_values)
+                else:
+                    contributions = [rule(xp, g, out, *arg_values) if w else None
+                                     for rule, w in zip(op.vjps, wanted)]
+            elif getattr(op, "body", None) is not None:  # a def: its body's backward loop
+                contributions = op.vjp(xp, g, tuple(arg_values), wanted)
+            else:
+                local = op.local_gradients(xp, out, tuple(arg_values), wanted)
+                contributions = [None if d is None else _times(g, d) for d in local]
+            for a, c, w in zip(args, contributions, wanted):
+                if c is None or not w:
+                    continue
+                c = unbroadcast(c, values[a])
+                total = grads[a]
+                grads[a] = c if total is None else total + c
+    except BackpropError as error:
+        raise _at_node(error, graph, i, "the gradient through ") from None
+    return [_zero_like(values[k]) if g is None else g for k, g in enumerate(grads)]
+
+
+def _times(g: Any, local: Any) -> Any:
+    if local.__class__ is float:
+        if local == 1.0:
+            return g
+        if local == -1.0:
+            return -g
+    return g * local
+
+
+def _zero_like(value: Any) -> Any:
+    """The gradient of a node the output does not depend on: 0 in its shape."""
+    if value.__class__ is float:
+        return 0.0
+    import numpy as np
+
+    return np.zeros(np.shape(value))
 
 
 def _at_node(error: BackpropError, graph: Graph, node_id: int, what: str) -> BackpropError:
@@ -144,6 +240,8 @@ def evaluate_graph(
     xp: NumberSystem = scalar_math,
 ) -> Evaluation:
     """Forward and backward at one point; non-finite numbers are errors unless allowed."""
+    if graph.arrays:
+        return _evaluate_arrays(graph, inputs, allow_nonfinite, xp)
     values = forward(graph, inputs, xp)
     if not allow_nonfinite and not _all_finite(values):
         raise _value_error(graph, values)
@@ -151,6 +249,97 @@ def evaluate_graph(
     if not allow_nonfinite and not _all_finite(grads):
         raise _gradient_error(graph, values, grads)
     return Evaluation(graph, values, grads)
+
+
+def _evaluate_arrays(graph: Graph, inputs: Mapping[int, Any], allow_nonfinite: bool,
+                     xp: Any) -> Evaluation:
+    import numpy as np
+
+    with np.errstate(all="ignore"):
+        values = forward(graph, inputs, xp)
+        if not allow_nonfinite:
+            bad = _first_nonfinite(values)
+            if bad is not None:
+                raise _array_value_error(graph, values, *bad)
+        grads = backward(graph, values, xp)
+        if not allow_nonfinite:
+            bad = _first_nonfinite(grads)
+            if bad is not None:
+                raise _array_gradient_error(graph, values, grads, *bad)
+    return Evaluation(graph, values, grads)
+
+
+def _first_nonfinite(numbers: Sequence[Any]) -> tuple[int, tuple[int, ...]] | None:
+    """The first node with a number that is not finite, and the element's index."""
+    import numpy as np
+
+    for i, v in enumerate(numbers):
+        if v.__class__ is float:
+            if not math.isfinite(v):
+                return i, ()
+        elif not np.all(np.isfinite(v)):
+            where = np.argwhere(~np.isfinite(np.asarray(v)))[0]
+            return i, tuple(int(k) for k in where)
+    return None
+
+
+def _element(value: Any, index: tuple[int, ...]) -> float:
+    import numpy as np
+
+    array = np.asarray(value)
+    if not array.ndim:
+        return float(array)
+    index = tuple(min(k, n - 1) if n > 1 else 0
+                  for k, n in zip(index[-array.ndim:], array.shape))
+    return float(array[index])
+
+
+def _element_text(index: tuple[int, ...]) -> str:
+    return f" at [{', '.join(map(str, index))}]" if index else ""
+
+
+def _array_value_error(graph: Graph, values: Sequence[Any], i: int,
+                       index: tuple[int, ...]) -> EvaluationError:
+    from .labels import node_label
+
+    node = graph.nodes[i]
+    label = node_label(graph, i)
+    value = _element(values[i], index)
+    if node.op.is_leaf:
+        return EvaluationError(
+            f"the value of {label}{_element_text(index)} is not finite "
+            f"({format_number(value)})",
+            source=graph.source, start=node.start, end=node.end,
+        )
+    reason = None
+    if node.op.shape_rule is None and not node.op.variadic:  # elementwise: its operands there
+        operands = [_element(values[a], index) for a in node.args]
+        if all(map(math.isfinite, operands)):
+            reason = node.op.explain_domain(*operands)
+    if reason is None:
+        reason = "overflow" if math.isinf(value) else "not a number"
+    return EvaluationError(
+        f"{label}{_element_text(index)} is not finite ({format_number(value)}): {reason}",
+        source=graph.source, start=node.start, end=node.end,
+        remedy=Remedy("allow_nonfinite"),
+    )
+
+
+def _array_gradient_error(graph: Graph, values: Sequence[Any], grads: Sequence[Any],
+                          i: int, index: tuple[int, ...]) -> EvaluationError:
+    """The gate whose contribution made the first non-finite gradient: the node itself,
+    reached from the output; named by the node whose gradient it is."""
+    from .labels import node_label
+
+    users = [k for k in range(i + 1, len(graph.nodes)) if i in graph.nodes[k].args]
+    at = users[0] if users else i
+    gate = graph.nodes[at]
+    return EvaluationError(
+        f"the gradient of {node_label(graph, i)}{_element_text(index)} is not finite "
+        f"({format_number(_element(grads[i], index))}), through {node_label(graph, at)}",
+        source=graph.source, start=gate.start, end=gate.end,
+        remedy=Remedy("allow_nonfinite"),
+    )
 
 
 def _all_finite(numbers: Sequence[float]) -> bool:

@@ -20,7 +20,8 @@ class Node(NamedTuple):
     start: int
     end: int
     name: str | None = None
-    value: float | None = None  # a constant's value, or an input's default
+    value: Any = None  # a constant's value, an input's default, an index's subscripts
+    shape: tuple[int, ...] = ()  # () for a scalar; None inside a def body (per call)
 
 
 class Graph(NamedTuple):
@@ -38,6 +39,8 @@ class Graph(NamedTuple):
     needs_grad: tuple[bool, ...]
     names: dict[str, int] = {}  # noqa: RUF012 - never mutated
     params: tuple[int, ...] = ()
+    arrays: bool = False  # some node is a vector or a matrix: the array engine runs it
+    options: tuple[tuple[str, Any], ...] = ()  # how it was built (to rebuild it reshaped)
 
     @property
     def inputs(self) -> tuple[int, ...]:

@@ -111,6 +111,8 @@ def all_labels(graph: Graph) -> list[str]:
         elif form == _PREFIX:
             (a,) = node.args
             text = symbol + (shown[a] if ranks[a] >= need_left else f"({shown[a]})")
+        elif symbol in _ARRAY_FORMS:
+            text = _array_text(symbol, node, shown, ranks)
         else:
             args = node.args
             if len(args) == 1:
@@ -129,6 +131,35 @@ def all_labels(graph: Graph) -> list[str]:
             show(text)
             rank(precedence)
     return labels
+
+
+_ARRAY_FORMS = frozenset({"index", "transpose", "stack", "amax", "amin"})
+
+
+def subscript_text(subscripts: tuple[int | slice, ...]) -> str:
+    """``0``, ``1, 0``, ``0:2``, ``:``: an index node's subscripts as written."""
+    parts = []
+    for s in subscripts:
+        if isinstance(s, slice):
+            low = "" if s.start is None else str(s.start)
+            high = "" if s.stop is None else str(s.stop)
+            parts.append(f"{low}:{high}")
+        else:
+            parts.append(str(s))
+    return ", ".join(parts)
+
+
+def _array_text(name: str, node: Node, shown: list[str], ranks: list[int]) -> str:
+    """``w[0]``, ``A.T``, ``[a, b]``, ``max(x)``: how the array ops are written."""
+    args = node.args
+    if name == "stack":
+        return f"[{', '.join(shown[a] for a in args)}]"
+    if name in ("amax", "amin"):
+        return f"{name[1:]}({shown[args[0]]})"
+    operand = shown[args[0]] if ranks[args[0]] >= ATOM else f"({shown[args[0]]})"
+    if name == "transpose":
+        return f"{operand}.T"
+    return f"{operand}[{subscript_text(node.value)}]"
 
 
 def node_label(graph: Graph, node_id: int) -> str:

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 # A binding's value: a plain decimal literal with an optional sign (ASCII digits only).
 DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\Z", re.ASCII)
 
 
 def format_number(value: float) -> str:
-    """The shortest text that reads back as the same double: ``-12``, ``0.5``, ``1e+22``."""
+    """The shortest text that reads back as the same double: ``-12``, ``0.5``, ``1e+22``;
+    an array as nested lists of them."""
+    if value.__class__ is not float and not isinstance(value, int | float):
+        return array_text(value, format_number, threshold=1 << 62)
     if value != value:
         return "nan"
     if math.isinf(value):
@@ -22,8 +25,54 @@ def format_number(value: float) -> str:
 
 def shown(value: float, precision: int) -> str:
     """A number for people: ``precision`` significant digits, and no ``-0``."""
+    if value.__class__ is not float and not isinstance(value, int | float):
+        return array_text(value, lambda v: shown(v, precision))
     text = f"{value:.{precision}g}"
     return "0" if text == "-0" else text
+
+
+def array_text(value: object, number: Callable[[float], str] = format_number,
+               threshold: int = 1000, edge: int = 3) -> str:
+    """An array as nested lists on one line, ``[[1, 2], [3, 4]]``, each number written by
+    ``number``; over ``threshold`` elements, elided the way NumPy prints: the first and
+    last ``edge`` of each axis around ``...``."""
+    import numpy as np
+
+    array = np.asarray(value, dtype=float)
+    if not array.ndim:
+        return number(float(array))
+    elide = array.size > threshold
+
+    def axis_text(index: tuple[int, ...]) -> str:
+        part = array[index]
+        if part.ndim == 0:
+            return number(float(part))
+        n = part.shape[0]
+        keep = ([*list(range(edge)), -1, *list(range(n - edge, n))]
+                if elide and n > 2 * edge else list(range(n)))
+        return "[" + ", ".join("..." if k < 0 else axis_text((*index, k)) for k in keep) + "]"
+
+    # an explicit stack would do as well; the depth here is the array's few axes
+    return axis_text(())
+
+
+def element_names(name: str, shape: tuple[int, ...]) -> list[str]:
+    """``w[0]``, ``w[1]`` ... and ``W[0,0]``, ``W[0,1]`` ...: one per element, row-major."""
+    import itertools
+
+    if not shape:
+        return [name]
+    return [f"{name}[{','.join(map(str, index))}]"
+            for index in itertools.product(*(range(n) for n in shape))]
+
+
+def elements(value: object) -> list[float]:
+    """Every element of a number or an array, row-major."""
+    if value.__class__ is float or isinstance(value, int | float):
+        return [float(value)]
+    import numpy as np
+
+    return np.asarray(value, dtype=float).ravel().tolist()
 
 
 def json_number(value: float) -> float | str:
@@ -31,6 +80,20 @@ def json_number(value: float) -> float | str:
     if math.isfinite(value):
         return value
     return format_number(value)
+
+
+def json_value(value: object) -> object:
+    """``json_number`` of a number, or of every element of an array, as nested lists
+    (row-major, as NumPy's ``tolist``)."""
+    if value.__class__ is float or isinstance(value, int | float):
+        return json_number(float(value))
+    import numpy as np
+
+    array = np.asarray(value, dtype=float)
+    if np.all(np.isfinite(array)):
+        return array.tolist()
+    flat = [json_number(v) for v in array.ravel().tolist()]
+    return np.array(flat, dtype=object).reshape(array.shape).tolist()
 
 
 def csv_number(value: float) -> str:

@@ -19,6 +19,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from . import shapes as _shapes
+
 if TYPE_CHECKING:  # the contract costs start-up (typing.Protocol): for the checker only
     from .namespace import NumberSystem
 
@@ -106,6 +108,16 @@ class Op(NamedTuple):
     # a non-finite argument (inf or NaN) always gives a non-finite value: the batch
     # engine need not test the finiteness of this op's arguments, only of its value
     keeps_nonfinite: bool = False
+    # arrays: the shape of the value from the arguments' shapes (core/shapes.py; None for
+    # an elementwise op, whose arguments broadcast), the words of a broadcast error, and
+    # vector-Jacobian products for the ops that are not elementwise: ``vjps[k](xp, g,
+    # out, *args)`` is the gradient reaching argument k (one rule giving the list of all,
+    # for a variadic op). ``static`` ops take the node's fixed data (an index) first.
+    shape_rule: Callable[..., tuple[int, ...]] | None = None
+    broadcast_words: str = "cannot combine {0} with {1}"
+    vjps: tuple[Rule, ...] = ()
+    static: bool = False
+    tensor: bool = False  # only for arrays: the program runs on the array engine
 
     def __repr__(self) -> str:
         return f"Op({self.name})"
@@ -130,6 +142,10 @@ class Op(NamedTuple):
         if self.max_args == self.min_args:
             return str(self.min_args)
         return f"{self.min_args} or {self.max_args}"
+
+    @property
+    def has_vjps(self) -> bool:
+        return bool(self.vjps)
 
     def local_gradients(self, xp: NumberSystem, out: Any, args: tuple[Any, ...],
                         wanted: tuple[bool, ...]) -> list[Any]:
@@ -226,14 +242,16 @@ OPERATIONS: tuple[Op, ...] = (
        params=(), is_leaf=True, exact=True),
     Op("param", "a parameter inside a def body", form=LEAF, min_args=0, max_args=0,
        params=(), is_leaf=True, exact=True),
-    Op("add", "a + b", form=INFIX, symbol="+", precedence=SUM, min_args=2,
+    Op("add", "a + b", form=INFIX,
+       broadcast_words="cannot add {0} to {1}", symbol="+", precedence=SUM, min_args=2,
        max_args=2, keeps_nonfinite=True, exact=True,
        pattern="add distributes: every input gets the upstream gradient unchanged",
        pattern_with_constant="adding a constant passes the gradient through",
        params=BINARY, forward=lambda xp, a, b: a + b,
        partials=(lambda xp, out, a, b: 1.0, lambda xp, out, a, b: 1.0),
        partials_text=("1", "1")),
-    Op("sub", "a - b", form=INFIX, symbol="-", precedence=SUM, min_args=2,
+    Op("sub", "a - b", form=INFIX,
+       broadcast_words="cannot subtract {1} from {0}", symbol="-", precedence=SUM, min_args=2,
        max_args=2, keeps_nonfinite=True, exact=True,
        pattern="sub distributes: the first input gets the upstream gradient, "
                "the second its negative",
@@ -241,14 +259,17 @@ OPERATIONS: tuple[Op, ...] = (
        params=BINARY, forward=lambda xp, a, b: a - b,
        partials=(lambda xp, out, a, b: 1.0, lambda xp, out, a, b: -1.0),
        partials_text=("1", "-1")),
-    Op("mul", "a * b", form=INFIX, symbol="*", precedence=PRODUCT, min_args=2,
+    Op("mul", "a * b", form=INFIX,
+       broadcast_words="cannot multiply {0} by {1}", symbol="*", precedence=PRODUCT, min_args=2,
        max_args=2, keeps_nonfinite=True, exact=True,
        pattern="mul swaps: each input gets the upstream gradient times the other input",
        pattern_with_constant="scaling by a constant scales the gradient",
        params=BINARY, forward=lambda xp, a, b: a * b,
        partials=(lambda xp, out, a, b: b, lambda xp, out, a, b: a),
        partials_text=("b", "a")),
-    Op("div", "a / b", form=INFIX, symbol="/", precedence=PRODUCT, min_args=2, max_args=2,
+    Op("div", "a / b", form=INFIX,
+       broadcast_words="cannot divide {0} by {1}", symbol="/", precedence=PRODUCT,
+       min_args=2, max_args=2,
        exact=True, pattern="div: 1/b to the numerator, -a/b^2 to the denominator",
        params=BINARY, forward=lambda xp, a, b: xp.divide(a, b),
        partials=(lambda xp, out, a, b: xp.divide(1.0, b),
@@ -263,7 +284,8 @@ OPERATIONS: tuple[Op, ...] = (
        pattern="unary plus passes the gradient through",
        form=PREFIX, symbol="+", precedence=UNARY, params=("a",),
        forward=lambda xp, a: a, partials=(lambda xp, out, a: 1.0,), partials_text=("1",)),
-    Op("pow", "a ^ b, a ** b, pow(a, b)", form=INFIX, symbol="^", precedence=POWER,
+    Op("pow", "a ^ b, a ** b, pow(a, b)", form=INFIX,
+       broadcast_words="cannot raise {0} to the power {1}", symbol="^", precedence=POWER,
        min_args=2, max_args=2, params=BINARY, right_assoc=True,
        exact=True,  # with a constant integer exponent (exact_math.check_program)
        pattern="power rule",
@@ -351,16 +373,172 @@ OPERATIONS: tuple[Op, ...] = (
        kink=_at_zero("step", _JUMP), exact=True),
 )
 
+# -- arrays: the tensor ops, each one gate with its vector-Jacobian products ----------------
+# (cs231n's dimension analysis: for out = A @ B, dA = g B^T and dB = A^T g; a vector
+# operand is lifted to a one-row or one-column matrix and dropped back afterwards)
+
+
+def _as_matrices(xp: Any, a: Any, b: Any) -> tuple[Any, Any, bool, bool]:
+    a_vector, b_vector = xp.ndim(a) == 1, xp.ndim(b) == 1
+    return (xp.lift(a, -2) if a_vector else a, xp.lift(b, -1) if b_vector else b,
+            a_vector, b_vector)
+
+
+def _matmul_forward(xp: Any, a: Any, b: Any) -> Any:
+    left, right, a_vector, b_vector = _as_matrices(xp, a, b)
+    out = xp.matmul(left, right)
+    if b_vector:
+        out = xp.drop(out, -1)
+    if a_vector:
+        out = xp.drop(out, -1 if b_vector else -2)
+    return out
+
+
+def _lift_gradient(xp: Any, g: Any, a_vector: bool, b_vector: bool) -> Any:
+    if b_vector:
+        g = xp.lift(g, -1)
+    if a_vector:
+        g = xp.lift(g, -2)
+    return g
+
+
+def _matmul_grad_a(xp: Any, g: Any, out: Any, a: Any, b: Any) -> Any:
+    """dA = g B^T."""
+    _left, right, a_vector, b_vector = _as_matrices(xp, a, b)
+    grad = xp.matmul_to(_lift_gradient(xp, g, a_vector, b_vector), xp.mT(right), a)
+    return xp.drop(grad, -2) if a_vector else grad
+
+
+def _matmul_grad_b(xp: Any, g: Any, out: Any, a: Any, b: Any) -> Any:
+    """dB = A^T g."""
+    left, _right, a_vector, b_vector = _as_matrices(xp, a, b)
+    grad = xp.matmul_to(xp.mT(left), _lift_gradient(xp, g, a_vector, b_vector), b)
+    return xp.drop(grad, -1) if b_vector else grad
+
+
+def _outer_forward(xp: Any, a: Any, b: Any) -> Any:
+    return xp.matmul(xp.lift(a, -1), xp.lift(b, -2))
+
+
+def _outer_grad_a(xp: Any, g: Any, out: Any, a: Any, b: Any) -> Any:
+    """da = g b."""
+    return xp.drop(xp.matmul_to(g, xp.lift(b, -1), a), -1)
+
+
+def _outer_grad_b(xp: Any, g: Any, out: Any, a: Any, b: Any) -> Any:
+    """db = g^T a."""
+    return xp.drop(xp.matmul_to(xp.mT(g), xp.lift(a, -1), b), -1)
+
+
+def _stack_grads(xp: Any, g: Any, out: Any, *args: Any) -> list[Any]:
+    return [xp.unstack(g, k) for k in range(len(args))]
+
+
+def _softmax(xp: Any, z: Any) -> Any:
+    return xp.exp(z - xp.logsumexp_last(z))
+
+
+def _logsumexp(xp: Any, z: Any) -> Any:
+    top = xp.amax(z)
+    top = xp.where(xp.isfinite(top), top, 0.0)
+    return xp.log(xp.sum(xp.exp(z - top))) + top
+
+
+_MATRIX_TEXT = ("upstream @ B^T (a vector operand as a one-row matrix)",
+                "A^T @ upstream (a vector operand as a one-column matrix)")
+
+TENSOR_OPERATIONS: tuple[Op, ...] = (
+    Op("matmul", "A @ B: matrix-matrix, matrix-vector or vector-vector product",
+       form=INFIX, symbol="@", precedence=PRODUCT, min_args=2, max_args=2, params=("A", "B"),
+       tensor=True, forward=_matmul_forward, vjps=(_matmul_grad_a, _matmul_grad_b),
+       partials_text=_MATRIX_TEXT, shape_rule=_shapes.matmul,
+       pattern="matmul: dA = upstream @ B^T, dB = A^T @ upstream"),
+    Op("dot", "the dot product of two vectors", min_args=2, max_args=2, params=BINARY,
+       tensor=True, forward=_matmul_forward, vjps=(_matmul_grad_a, _matmul_grad_b),
+       partials_text=("upstream * b", "upstream * a"), shape_rule=_shapes.dot,
+       pattern="dot: each vector gets the upstream gradient times the other vector"),
+    Op("outer", "the outer product a b^T of two vectors", min_args=2, max_args=2,
+       params=BINARY, tensor=True, forward=_outer_forward, vjps=(_outer_grad_a, _outer_grad_b),
+       partials_text=("upstream @ b", "upstream^T @ a"), shape_rule=_shapes.outer,
+       pattern="outer: da = upstream @ b, db = upstream^T @ a"),
+    Op("transpose", "A.T: the axes reversed (a vector stays as it is)", params=("A",),
+       tensor=True, forward=lambda xp, a: xp.transpose(a),
+       vjps=(lambda xp, g, out, a: xp.transpose(g),), partials_text=("upstream^T",),
+       shape_rule=_shapes.transpose, keeps_nonfinite=True,
+       pattern="transpose: the upstream gradient, transposed back"),
+    Op("sum", "the sum of an array's elements", tensor=True,
+       forward=lambda xp, x: xp.sum(x), vjps=(lambda xp, g, out, x: xp.spread(g, x),),
+       partials_text=("1 for every element",), shape_rule=_shapes.reduction,
+       keeps_nonfinite=True,
+       pattern="sum distributes: every element gets the upstream gradient"),
+    Op("mean", "the mean of an array's elements", tensor=True,
+       forward=lambda xp, x: xp.divide(xp.sum(x), float(xp.size(x))),
+       vjps=(lambda xp, g, out, x: xp.divide(xp.spread(g, x), float(xp.size(x))),),
+       partials_text=("1/n for every element",), shape_rule=_shapes.reduction,
+       keeps_nonfinite=True,
+       pattern="mean distributes: every element gets the upstream gradient over n"),
+    Op("amax", "max(x) of one array: its largest element", tensor=True,
+       forward=lambda xp, x: xp.amax(x),
+       vjps=(lambda xp, g, out, x: xp.spread(g, x) * xp.first_of(x, out),),
+       partials_text=("1 for the largest element (the first on a tie), else 0",),
+       shape_rule=_shapes.nonempty_reduction("max"),
+       pattern="max routes: the whole gradient goes to the largest element"),
+    Op("amin", "min(x) of one array: its smallest element", tensor=True,
+       forward=lambda xp, x: xp.amin(x),
+       vjps=(lambda xp, g, out, x: xp.spread(g, x) * xp.first_of(x, out),),
+       partials_text=("1 for the smallest element (the first on a tie), else 0",),
+       shape_rule=_shapes.nonempty_reduction("min"),
+       pattern="min routes: the whole gradient goes to the smallest element"),
+    Op("norm", "the Euclidean norm sqrt(sum(x^2))", tensor=True,
+       forward=lambda xp, x: xp.norm(x),
+       vjps=(lambda xp, g, out, x: xp.spread(g, x) * xp.divide(x, out),),
+       partials_text=("x / norm(x)",), shape_rule=_shapes.nonempty_reduction("norm")),
+    Op("softmax", "exp(z) / sum(exp(z)) over the last axis", params=("z",), tensor=True,
+       forward=_softmax,
+       vjps=(lambda xp, g, out, z: out * (g - xp.last_axis_sum(g * out)),),
+       partials_text=("s * (upstream - sum(upstream * s))",),
+       shape_rule=_shapes.same_vector("softmax"),
+       pattern="softmax: s * (upstream - sum(upstream * s))"),
+    Op("log_softmax", "z - logsumexp(z) over the last axis", params=("z",), tensor=True,
+       forward=lambda xp, z: z - xp.logsumexp_last(z),
+       vjps=(lambda xp, g, out, z: g - xp.exp(out) * xp.last_axis_sum(g),),
+       partials_text=("upstream - softmax(z) * sum(upstream)",),
+       shape_rule=_shapes.same_vector("log_softmax")),
+    Op("logsumexp", "log(sum(exp(z))), computed without overflow", params=("z",),
+       tensor=True, forward=_logsumexp,
+       vjps=(lambda xp, g, out, z: xp.spread(g, z) * xp.exp(z - out),),
+       partials_text=("softmax(z)",), shape_rule=_shapes.nonempty_reduction("logsumexp")),
+    Op("stack", "[a, b, ...]: an array of its elements (an array literal)", min_args=1,
+       max_args=None, params=("a", "b", "..."), tensor=True, variadic=True,
+       forward=lambda xp, *args: xp.stack(*args), vjps=(_stack_grads,),
+       partials_text=("element k of the upstream gradient",), shape_rule=_shapes.stack,
+       keeps_nonfinite=True,
+       pattern="an array literal hands each element its part of the upstream gradient"),
+    Op("index", "a[i], A[i, j], a[0:2]: elements of an array", params=("a",), tensor=True,
+       static=True, forward=lambda xp, at, a: xp.take(at, a),
+       vjps=(lambda xp, at, g, out, a: xp.put(at, g, a),),
+       partials_text=("the upstream gradient at the chosen elements, 0 elsewhere",),
+       shape_rule=_shapes.index, keeps_nonfinite=True,
+       pattern="indexing routes the gradient to the chosen elements"),
+)
+
+OPERATIONS = OPERATIONS + TENSOR_OPERATIONS
+
 OPS: dict[str, Op] = {op.name: op for op in OPERATIONS}
 INPUT, CONST, PARAM = OPS["input"], OPS["const"], OPS["param"]
 
 # Operators of the grammar, by the alias the grammar gives them.
 OPERATORS: dict[str, Op] = {
-    name: OPS[name] for name in ("add", "sub", "mul", "div", "neg", "pos", "pow")
+    name: OPS[name] for name in ("add", "sub", "mul", "div", "neg", "pos", "pow", "matmul")
 }
 
 # Functions callable by name: every op written in call form, plus pow(a, b).
-FUNCTIONS: dict[str, Op] = {op.name: op for op in OPERATIONS if op.form == CALL}
+FUNCTIONS: dict[str, Op] = {
+    op.name: op for op in OPERATIONS
+    if op.form == CALL and op.name not in ("amax", "amin", "stack", "index", "transpose")
+}
 FUNCTIONS["pow"] = OPS["pow"]
+# max(x) and min(x) of one array are the reductions amax and amin; A.T is transpose
+ONE_ARRAY: dict[str, Op] = {"max": OPS["amax"], "min": OPS["amin"]}
 
 CONSTANTS: dict[str, float] = {"pi": 3.141592653589793, "e": 2.718281828459045}

@@ -16,7 +16,18 @@ from ..core.blocks import Block
 from ..core.errors import InputError, LimitError, Remedy
 from ..core.gcpause import paused_gc
 from ..core.graph import Graph, Node
-from ..core.ops import CONST, CONSTANTS, FUNCTIONS, INPUT, OPERATORS, OPS, PARAM, Op
+from ..core.ops import (
+    CONST,
+    CONSTANTS,
+    FUNCTIONS,
+    INPUT,
+    ONE_ARRAY,
+    OPERATORS,
+    OPS,
+    PARAM,
+    Op,
+)
+from ..core.shapes import ShapeError, broadcast, describe
 from ..core.source import Source
 from .lexer import tokenize
 from .parser import parse
@@ -28,6 +39,7 @@ _new_node = tuple.__new__  # Node(...) without the keyword handling of NamedTupl
 
 _ADD, _SUB, _MUL, _DIV, _POW = (OPERATORS[n] for n in ("add", "sub", "mul", "div", "pow"))
 _NEG, _POS = OPERATORS["neg"], OPERATORS["pos"]
+_MATMUL, _STACK, _INDEX, _TRANSPOSE = OPS["matmul"], OPS["stack"], OPS["index"], OPS["transpose"]
 
 
 def suggest(name: str, candidates: list[str] | set[str] | dict) -> str | None:
@@ -50,8 +62,10 @@ class GraphBuilder:
         body_params: tuple[str, ...] | None = None,
         allow_nonfinite: bool = False,
         inline_functions: bool = False,
+        input_shapes: dict[str, tuple[int, ...]] | None = None,
     ) -> None:
         self.source = source
+        self.input_shapes = input_shapes or {}
         self.allow_nonfinite = allow_nonfinite
         # copy user functions in at their calls (the training loop's fast path)
         self.inline_functions = inline_functions
@@ -59,7 +73,10 @@ class GraphBuilder:
         self.max_nodes = max_nodes
         self.total_nodes = 0
         self.nodes: list[Node] = []
-        self.consts: list[float | None] = []  # the folded value of each constant node
+        self.consts: list[Any] = []  # the folded value of each constant node, else None
+        # the shape of each node; None inside a def body, where it depends on the call
+        self.shapes: list[tuple[int, ...] | None] = []
+        self.arrays = False  # whether a node is an array (or a tensor op is used)
         self.names: dict[str, int] = {}
         self.assigned_at: dict[str, int] = {}
         self.first_read: dict[str, int] = {}
@@ -70,13 +87,14 @@ class GraphBuilder:
         # Inside a def body: its parameters and what to restore afterwards.
         self.scope: dict[str, int] | None = None
         self.defining: tuple[str, tuple[str, ...], int, int] | None = None
-        self._saved: tuple[list[Node], list[float | None], int] | None = None
+        self._saved: tuple | None = None
         if body_params is not None:
             self._open_body("", body_params, 0, 0)
 
     # -- nodes ---------------------------------------------------------------------------
     def _add(self, op: Any, args: tuple[int, ...], start: int, end: int,
-             name: str | None = None, value: float | None = None) -> int:
+             name: str | None = None, value: Any = None,
+             shape: tuple[int, ...] | None = ()) -> int:
         if self.total_nodes >= self.max_nodes:
             raise LimitError(
                 f"the program has more than {self.max_nodes:,} nodes",
@@ -84,8 +102,14 @@ class GraphBuilder:
                 remedy=Remedy("max_nodes"),
             )
         self.total_nodes += 1
+        if self.scope is not None:  # a def body: shapes depend on the call
+            shape = None
+            self.arrays = self.arrays or op.tensor
+        elif (self.arrays or op.tensor) and not op.is_leaf:
+            shape = self._shape_of(op, args, value, start, end)
         nodes = self.nodes
-        nodes.append(_new_node(Node, (op, args, start, end, name, value)))
+        nodes.append(_new_node(Node, (op, args, start, end, name, value, shape)))
+        self.shapes.append(shape)
         consts = self.consts
         if op.is_leaf:
             consts.append(value if op is CONST else None)
@@ -94,8 +118,30 @@ class GraphBuilder:
             if consts[a] is None:
                 consts.append(None)
                 return len(nodes) - 1
-        consts.append(op.forward(scalar_math, *[consts[a] for a in args]))
+        if self.arrays or op.tensor:
+            from ..numerics.tensor_math import POINT
+
+            arguments = [consts[a] for a in args]
+            folded = (op.forward(POINT, value, *arguments) if op.static
+                      else op.forward(POINT, *arguments))
+            consts.append(folded)
+        else:
+            consts.append(op.forward(scalar_math, *[consts[a] for a in args]))
         return len(nodes) - 1
+
+    def _shape_of(self, op: Any, args: tuple[int, ...], value: Any,
+                  start: int, end: int) -> tuple[int, ...] | None:
+        """The shape of a new node, or a shape error at its span with both shapes."""
+        shapes = [self.shapes[a] for a in args]
+        try:
+            shape = node_shape(op, value, shapes)  # type: ignore[arg-type]
+        except ShapeError as error:
+            message = str(error)
+            if isinstance(op, Block):
+                message = f"{op.name}({', '.join(describe(s) for s in shapes)}): {message}"
+            raise InputError(message, source=self.source, start=start, end=end) from None
+        self.arrays = self.arrays or bool(shape) or op.tensor
+        return shape
 
     def _binary(self, op: Op, children: list, start: int, end: int) -> int:
         return self._add(op, (children[0], children[1]), start, end)
@@ -112,6 +158,111 @@ class GraphBuilder:
 
     def div(self, children: list, start: int, end: int) -> int:
         return self._binary(_DIV, children, start, end)
+
+    def matmul(self, children: list, start: int, end: int) -> int:
+        return self._binary(_MATMUL, children, start, end)
+
+    # -- arrays ----------------------------------------------------------------------------
+    def array(self, children: list, start: int, end: int) -> int:
+        elements = children[0]
+        self.arrays = True
+        return self._add(_STACK, tuple(elements), start, end)
+
+    def attribute(self, children: list, start: int, end: int) -> int:
+        node, ident = children
+        if ident != "T":
+            raise InputError(
+                f"unknown attribute '.{ident}'", source=self.source,
+                start=end - len(ident) - 1, end=end,
+                hint="arrays have .T, the transpose",
+            )
+        return self._add(_TRANSPOSE, (node,), start, end)
+
+    def subscripts(self, children: list, start: int, end: int) -> list:
+        if len(children) == 1:
+            return [children[0]]
+        children[0].append(children[1])
+        return children[0]
+
+    def at(self, children: list, start: int, end: int) -> tuple:
+        return ("at", children[0], start, end)
+
+    def slice_all(self, children: list, start: int, end: int) -> tuple:
+        return ("slice", None, None, start, end)
+
+    def slice_from(self, children: list, start: int, end: int) -> tuple:
+        return ("slice", children[0], None, start, end)
+
+    def slice_to(self, children: list, start: int, end: int) -> tuple:
+        return ("slice", None, children[0], start, end)
+
+    def slice_range(self, children: list, start: int, end: int) -> tuple:
+        return ("slice", children[0], children[1], start, end)
+
+    def index(self, children: list, start: int, end: int) -> int:
+        node, items = children
+        shape = self.shapes[node]
+        if shape is not None and len(items) > len(shape):
+            raise InputError(
+                f"{len(items)} subscript{'s' if len(items) > 1 else ''} for "
+                f"{describe(shape)}", source=self.source, start=start, end=end,
+                hint="a vector takes one subscript, a matrix two" if shape else
+                "a scalar cannot be indexed",
+            )
+        subscripts: list[Any] = []
+        for axis, item in enumerate(items):
+            size = shape[axis] if shape is not None else None
+            if item[0] == "at":
+                subscripts.append(self._subscript(item[1], size, item[2], item[3], False))
+            else:
+                low = None if item[1] is None else self._subscript(
+                    item[1], size, item[3], item[4], True)
+                high = None if item[2] is None else self._subscript(
+                    item[2], size, item[3], item[4], True)
+                subscripts.append(slice(low, high))
+        self._drop_trailing(item for it in items for item in it[1:-2] if item is not None)
+        return self._add(_INDEX, (node,), start, end, None, tuple(subscripts))
+
+    def _drop_trailing(self, roots: Any) -> None:
+        """Remove the nodes of constant subscripts: the last ones built, and used by
+        nothing else (they become the index node's fixed data)."""
+        seen: set[int] = set()
+        stack = list(roots)
+        while stack:
+            i = stack.pop()
+            if i not in seen:
+                seen.add(i)
+                stack.extend(self.nodes[i].args)
+        if not seen or set(range(min(seen), len(self.nodes))) != seen:
+            return
+        first = min(seen)
+        self.total_nodes -= len(self.nodes) - first
+        del self.nodes[first:], self.consts[first:], self.shapes[first:]
+
+    def _subscript(self, node: int, size: int | None, start: int, end: int,
+                   bound: bool) -> int:
+        """A subscript's value: a constant integer, within the axis (negative from the
+        end; a slice's bound may be the size itself)."""
+        value = self.consts[node]
+        if value is None or self.shapes[node] not in ((), None) or not isinstance(
+                value, (int, float)) or value != int(value):
+            raise InputError(
+                "a subscript must be a constant integer", source=self.source,
+                start=start, end=end,
+                hint="shapes are fixed when the graph is built: write w[0], W[1, -1], w[0:2]",
+            )
+        k = int(value)
+        if size is not None:
+            low, high = -size, size if bound else size - 1
+            if not low <= k <= high:
+                raise InputError(
+                    f"index {k} is out of range for an axis of {size}",
+                    source=self.source, start=start, end=end,
+                    hint=f"indices run from 0 to {size - 1}, or -1 to -{size} from the end",
+                )
+            if k < 0 and not bound:
+                k += size
+        return k
 
     def pow(self, children: list, start: int, end: int) -> int:
         return self._binary(_POW, children, start, end)
@@ -158,7 +309,10 @@ class GraphBuilder:
             return self._constant(ident, start, end)
         self._not_a_value(ident, start, end)
         self.reads_names = True
-        node = self._add(INPUT, (), start, end, ident)
+        shape = self.input_shapes.get(ident, ())
+        if shape:
+            self.arrays = True
+        node = self._add(INPUT, (), start, end, ident, None, shape)
         self.names[ident] = node
         self.first_read[ident] = start
         return node
@@ -180,6 +334,8 @@ class GraphBuilder:
         fname = children[0]
         args = children[1] if len(children) > 1 else []
         op = FUNCTIONS.get(fname)
+        if fname in ONE_ARRAY and len(args) == 1 and self.shapes[args[0]] != ():
+            op = ONE_ARRAY[fname]
         if op is not None:
             self._check_arity(fname, op.min_args, op.max_args, len(args), start, end)
             if op.expansion is not None and self.expand:
@@ -199,6 +355,8 @@ class GraphBuilder:
                 return self._inline(block.body, args, start, end)
             if self.scope is None and block.flat_body is None:
                 block.flat_body = flatten(block, self.max_nodes)
+            if any(self.shapes[a] for a in args):
+                self.arrays = True
             return self._add(block, tuple(args), start, end)
         name_end = start + len(fname)
         if self.defining is not None and fname == self.defining[0]:
@@ -288,17 +446,28 @@ class GraphBuilder:
         folded = self.consts[node]
         if folded is not None and not self.reads_names and node >= self.statement_start:
             # A constant expression: `ident` is an input with this default.
-            if not math.isfinite(folded) and not self.allow_nonfinite:
+            if not _finite(folded) and not self.allow_nonfinite:
                 self._nonfinite_default(ident)
+            shape = self.shapes[node]
             del self.nodes[self.statement_start:]
             self.total_nodes -= len(self.consts) - self.statement_start
             del self.consts[self.statement_start:]
+            del self.shapes[self.statement_start:]
             existing = self.names.get(ident)
+            if existing is not None and shape:
+                line, column = self.source.line_col(self.first_read[ident])
+                raise InputError(
+                    f"'{ident}' is used (line {line}, column {column}) as a scalar before it "
+                    f"is given {describe(shape)} here", source=self.source,
+                    start=start, end=name_end,
+                    hint="assign an array input before the statements that use it",
+                )
             if existing is not None:
-                self.nodes[existing] = self.nodes[existing]._replace(value=folded)
+                self.nodes[existing] = self.nodes[existing]._replace(value=folded, shape=shape)
+                self.shapes[existing] = shape
                 node = existing
             else:
-                node = self._add(INPUT, (), start, name_end, ident, folded)
+                node = self._add(INPUT, (), start, name_end, ident, folded, shape)
                 self.names[ident] = node
         else:
             if ident in self.first_read:
@@ -324,7 +493,7 @@ class GraphBuilder:
 
         for i in range(self.statement_start, len(self.nodes)):
             value = self.consts[i]
-            if value is not None and not math.isfinite(value):
+            if value is not None and not _finite(value):
                 node = self.nodes[i]
                 arg_values = [self.consts[a] for a in node.args]
                 reason = node.op.explain_domain(*arg_values) if node.args else None
@@ -346,8 +515,9 @@ class GraphBuilder:
                              hint="pick another name")
 
     def _open_body(self, fname: str, params: tuple[str, ...], start: int, end: int) -> None:
-        self._saved = (self.nodes, self.consts, self.statement_start)
-        self.nodes, self.consts, self.statement_start = [], [], 0
+        self._saved = (self.nodes, self.consts, self.statement_start, self.shapes, self.arrays)
+        self.nodes, self.consts, self.statement_start, self.shapes = [], [], 0, []
+        self.arrays = False
         self.defining = (fname, params, start, end)
         self.scope = {}
         for p in params:
@@ -404,8 +574,10 @@ class GraphBuilder:
             source=self.source,
             needs_grad=tuple(c is None for c in self.consts),
             params=tuple(self.scope.values()) if self.scope else (),
+            arrays=self.arrays,
         )
-        self.nodes, self.consts, self.statement_start = self._saved  # type: ignore[misc]
+        (self.nodes, self.consts, self.statement_start, self.shapes,
+         self.arrays) = self._saved  # type: ignore[misc]
         self.scope = None
         self.defining = None
         return body
@@ -447,7 +619,31 @@ class GraphBuilder:
             source=self.source,
             needs_grad=tuple(c is None for c in self.consts),
             names=dict(self.names),
+            arrays=self.arrays,
         )
+
+
+def node_shape(op: Any, value: Any, shapes: list[tuple[int, ...]]) -> tuple[int, ...]:
+    """The shape of an op's value from its arguments' shapes (``ShapeError`` if none)."""
+    if isinstance(op, Block):
+        return call_shapes(op.body, shapes)[op.body.output]
+    if op.shape_rule is None:
+        return broadcast(shapes, op.broadcast_words)
+    return op.shape_rule(value, *shapes)
+
+
+def call_shapes(body: Graph, arg_shapes: list[tuple[int, ...]]) -> list[tuple[int, ...]]:
+    """The shape of every node of a def body, called with arguments of these shapes."""
+    shapes: list[tuple[int, ...]] = []
+    params = dict(zip(body.params, arg_shapes))
+    for i, node in enumerate(body.nodes):
+        if node.op is PARAM:
+            shapes.append(params[i])
+        elif node.op.is_leaf:
+            shapes.append(())
+        else:
+            shapes.append(node_shape(node.op, node.value, [shapes[a] for a in node.args]))
+    return shapes
 
 
 def build_graph(
@@ -459,8 +655,12 @@ def build_graph(
     output: str | None = None,
     allow_nonfinite: bool = False,
     inline_functions: bool = False,
+    input_shapes: dict[str, tuple[int, ...]] | None = None,
 ) -> Graph:
-    """Parse a program and build its graph; the output is its last statement or ``output``."""
+    """Parse a program and build its graph; the output is its last statement or ``output``.
+
+    ``input_shapes`` gives the shapes of inputs the program does not assign (bound to
+    arrays); the others are scalars."""
     size = len(source.text.encode("utf-8")) if not source.text.isascii() else len(source.text)
     if size > max_bytes:
         raise LimitError(
@@ -474,10 +674,28 @@ def build_graph(
             hint='write an expression, such as "(x + y) * z"',
         )
     builder = GraphBuilder(source, expand=expand, max_nodes=max_nodes,
-                           allow_nonfinite=allow_nonfinite, inline_functions=inline_functions)
+                           allow_nonfinite=allow_nonfinite, inline_functions=inline_functions,
+                           input_shapes=input_shapes)
     with paused_gc():
         parse(source, tokenize(source), builder)
-        return builder.finish(output)
+        graph = builder.finish(output)
+    options = (("expand", expand), ("max_nodes", max_nodes), ("max_bytes", max_bytes),
+               ("output", output), ("allow_nonfinite", allow_nonfinite),
+               ("inline_functions", inline_functions))
+    return graph._replace(options=options)
+
+
+def reshaped(graph: Graph, input_shapes: dict[str, tuple[int, ...]]) -> Graph:
+    """The program built again, its unassigned inputs of these shapes (bound arrays)."""
+    return build_graph(graph.source, **dict(graph.options), input_shapes=input_shapes)
+
+
+def _finite(value: Any) -> bool:
+    if value.__class__ is float:
+        return math.isfinite(value)
+    import numpy as np
+
+    return bool(np.all(np.isfinite(value)))
 
 
 def _one_line(text: str) -> str:

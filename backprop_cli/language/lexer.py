@@ -2,8 +2,9 @@
 
 The terminal patterns come from the generated tables, so the grammar file stays the one
 definition of the language. On top of them the lexer does what a grammar cannot say:
-a newline inside parentheses is not a separator, runs of separators count as one,
-separators never start or end a program, and a character outside the language is named.
+a newline inside parentheses or brackets is not a separator, runs of separators count
+as one, separators never start or end a program, and a character outside the language is
+named.
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ _KEYWORDS = _tables.KEYWORDS
 _TOKEN, _NAME, _OPEN, _CLOSE, _SEP, _SKIP, _BAD = range(7)
 _ROLES = (_BAD, *(
     _SKIP if name in _tables.IGNORED else
-    {"NAME": _NAME, "LPAR": _OPEN, "RPAR": _CLOSE, "SEP": _SEP, "BAD": _BAD}.get(name, _TOKEN)
+    {"NAME": _NAME, "LPAR": _OPEN, "RPAR": _CLOSE, "LSQB": _OPEN, "RSQB": _CLOSE,
+     "SEP": _SEP, "BAD": _BAD}.get(name, _TOKEN)
     for name in _NAMES
 ))
 _KINDS = ("", *_NAMES)
@@ -82,7 +84,7 @@ def bad_character(source: Source, offset: int) -> InputError:
     elif ch in "\"'":
         hint = "strings are not part of the language"
     elif hint is None and ch.isascii() and ch.isprintable():
-        hint = "the language has + - * / ^ ** ( ) , = ; and # for comments"
+        hint = "the language has + - * / @ ^ ** ( ) [ ] , : . = ; and # for comments"
     return InputError(
         f"unexpected character {describe_char(ch)}",
         source=source, start=offset, end=offset + 1, hint=hint,
@@ -95,7 +97,7 @@ def tokenize(source: Source) -> Iterator[Token]:
     A lexical error is raised where the tokens reach it, after the tokens before it.
     """
     text = source.text
-    depth = 0  # of parentheses
+    opened: list[str] = []  # the open parentheses and brackets, innermost last
     pending: Token | None = None  # a separator, until a token follows it
     started = False
     roles, kinds, keywords = _ROLES, _KINDS, _KEYWORDS
@@ -108,26 +110,35 @@ def tokenize(source: Source) -> Iterator[Token]:
         elif role == _NAME:
             kind = keywords.get(text[start:end], "NAME")
         elif role == _OPEN:
-            depth += 1
-            kind = "LPAR"
+            kind = kinds[group]  # type: ignore[index]
+            opened.append(text[start])
         elif role == _CLOSE:
             if pending is not None:
                 yield pending
                 pending = None
-            if not depth:
+            closing = text[start]
+            wanted = "(" if closing == ")" else "["
+            if not opened:
                 raise InputError(
-                    "unmatched ')'", source=source, start=start, end=end,
-                    hint="remove it, or add the '(' it closes",
+                    f"unmatched '{closing}'", source=source, start=start, end=end,
+                    hint=f"remove it, or add the '{wanted}' it closes",
                 )
-            depth -= 1
-            kind = "RPAR"
+            if opened[-1] != wanted:
+                other = ")" if opened[-1] == "(" else "]"
+                raise InputError(
+                    f"'{closing}' where '{other}' was expected", source=source,
+                    start=start, end=end, hint=f"close the '{opened[-1]}' with '{other}' first",
+                )
+            opened.pop()
+            kind = kinds[group]  # type: ignore[index]
         elif role == _SEP:
-            if depth:
+            if opened:
                 if text[start] == "\n":
                     continue
+                what = "parentheses" if opened[-1] == "(" else "brackets"
                 raise InputError(
-                    "';' inside parentheses", source=source, start=start, end=end,
-                    hint="close the '(' before ending the statement",
+                    f"';' inside {what}", source=source, start=start, end=end,
+                    hint=f"close the '{opened[-1]}' before ending the statement",
                 )
             if started and pending is None:  # never first, never twice in a row
                 pending = ("SEP", text[start:end], start, end)
@@ -141,17 +152,17 @@ def tokenize(source: Source) -> Iterator[Token]:
             pending = None
         started = True
         yield kind, text[start:end], start, end
-    if depth:
+    if opened:
         start = _unclosed(text)
         raise InputError(
-            "'(' is never closed", source=source, start=start, end=start + 1,
-            hint="add the missing ')'",
+            f"'{text[start]}' is never closed", source=source, start=start, end=start + 1,
+            hint=f"add the missing '{')' if text[start] == '(' else ']'}'",
         )
     yield END, "", len(text), len(text)
 
 
 def _unclosed(text: str) -> int:
-    """The offset of the innermost '(' left open at the end of ``text`` (which lexes)."""
+    """The offset of the innermost '(' or '[' left open at the end of ``text``."""
     opened: list[int] = []
     for match in _MASTER.finditer(text):
         role = _ROLES[match.lastindex]  # type: ignore[index]

@@ -23,8 +23,8 @@ _RULES = _tables.RULES
 _ACCEPT = _tables.ACCEPT_STATE
 
 _FUNCTION_NAMES = frozenset(FUNCTIONS)
-_OPERAND_START = frozenset({"NUMBER", "NAME", "LPAR", "MINUS", "PLUS"})
-_BINARY = frozenset({"PLUS", "MINUS", "STAR", "SLASH", "CIRCUMFLEX", "__ANON_0"})
+_OPERAND_START = frozenset({"NUMBER", "NAME", "LPAR", "LSQB", "MINUS", "PLUS"})
+_BINARY = frozenset({"PLUS", "MINUS", "STAR", "SLASH", "AT", "CIRCUMFLEX", "__ANON_0"})
 
 
 def _spell(terminal: str) -> str:
@@ -59,7 +59,7 @@ def _expected_text(expected: set[str]) -> str:
     if len(expected & _BINARY) >= 4:
         # after a complete operand: name the useful continuations only
         words.append("an operator")
-        expected = expected - _BINARY - {"EQUAL", "LPAR"}
+        expected = expected - _BINARY - {"EQUAL", "LPAR", "LSQB", "DOT"}
         if expected & {"SEP", END}:
             expected = expected - {"SEP", END}
             closing = [_spell(t) for t in sorted(expected)]

@@ -8,9 +8,10 @@ same list at run time. Nothing on a command's path imports this module.
 from __future__ import annotations
 
 from ..core import scalar_math
-from ..core.namespace import NumberSystem
+from ..core.namespace import ArraySystem, NumberSystem
 from . import array_math, dual, exact_math
 from .symbolic import Symbolic
+from .tensor_math import TensorMath
 from .ties import WithTies
 
 POINT: NumberSystem = scalar_math
@@ -21,6 +22,13 @@ SYMBOLIC: NumberSystem = Symbolic()
 TIES_AT_A_POINT: NumberSystem = WithTies(scalar_math, "split")
 TIES_OVER_ROWS: NumberSystem = WithTies(array_math, "all")
 EXACT_TIES: NumberSystem = WithTies(exact_math, "split")
+TENSOR_AT_A_POINT: ArraySystem = TensorMath(rows=False)
+TENSOR_OVER_ROWS: ArraySystem = TensorMath(rows=True, keep_rows=False)
+
+ARRAY_SYSTEMS: dict[str, ArraySystem] = {
+    "tensor_math": TENSOR_AT_A_POINT,
+    "tensor_math(rows)": TENSOR_OVER_ROWS,
+}
 
 SYSTEMS: dict[str, NumberSystem] = {
     "scalar_math": POINT,

@@ -9,9 +9,10 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
+from typing import Any
 
 from ..api import Result
-from ..core.numbers import csv_number
+from ..core.numbers import csv_number, element_names, elements
 from .registry import RenderOptions
 
 HEADER = ("id", "name", "op", "label", "inputs", "value", "grad")
@@ -23,6 +24,9 @@ def render(result: Result, options: RenderOptions) -> Iterator[str]:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(HEADER)
     exact = result.exact
+    if result.graph.arrays and exact is None:
+        yield from _array_rows(result, buffer, writer)
+        return
     for r in result.nodes:
         if exact is None:
             value, grad = csv_number(r.value), csv_number(r.grad)
@@ -35,3 +39,22 @@ def render(result: Result, options: RenderOptions) -> Iterator[str]:
             buffer.seek(0)
             buffer.truncate()
     yield buffer.getvalue()
+
+
+def _array_rows(result: Result, buffer: io.StringIO, writer: Any) -> Iterator[str]:
+    """SPEC §6: an array node is one row per element, named ``w[0]``, ``W[1,0]``."""
+    nodes = result.graph.nodes
+    for r in result.nodes:
+        shape = nodes[r.id].shape
+        names = element_names(r.name or "", shape) if r.name else [""] * max(len(
+            element_names("", shape)), 1)
+        base = r.label if r.label.isidentifier() else f"({r.label})"
+        labels = element_names(base, shape) if shape else [r.label]
+        inputs = " ".join(map(str, r.inputs))
+        for name, label, value, grad in zip(names, labels, elements(r.value),
+                                            elements(r.grad)):
+            writer.writerow((r.id, name, r.op, label, inputs, csv_number(value),
+                             csv_number(grad)))
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()

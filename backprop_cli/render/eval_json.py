@@ -18,7 +18,7 @@ from json.encoder import encode_basestring
 from operator import attrgetter
 
 from ..api import NodeRecord, Result, op_name
-from ..core.numbers import json_number, numbers_json
+from ..core.numbers import json_number, json_value, numbers_json
 from .registry import RenderOptions
 
 _dumps = json.JSONEncoder(allow_nan=False, ensure_ascii=False).encode
@@ -30,6 +30,13 @@ ORJSON_FROM = 200
 
 
 def header(result: Result) -> dict:
+    if result.graph.arrays:
+        return {
+            "output": result.output,
+            "value": json_value(result.value),
+            "shape": list(result.graph.nodes[result.graph.output].shape),
+            "gradient": {name: json_value(g) for name, g in result.gradient.items()},
+        }
     return {
         "output": result.output,
         "value": json_number(result.value),
@@ -44,11 +51,17 @@ def node_object(record: NodeRecord, result: Result) -> dict:
         "op": record.op,
         "label": record.label,
         "inputs": list(record.inputs),
-        "value": json_number(record.value),
-        "grad": json_number(record.grad),
+        "value": None,
+        "grad": None,
     }
+    if not result.graph.arrays:
+        node["value"], node["grad"] = json_number(record.value), json_number(record.grad)
     if record.op == "def":
         node["function"] = result.graph.nodes[record.id].op.name
+    if result.graph.arrays:  # SPEC §6: every node's shape, arrays as nested lists
+        node["shape"] = list(result.graph.nodes[record.id].shape)
+        node["value"] = json_value(record.value)
+        node["grad"] = json_value(record.grad)
     return node
 
 
@@ -74,7 +87,7 @@ def render(result: Result, options: RenderOptions) -> Iterator[str]:
                                  for i in graph.inputs}
     yield "{\n" + "".join(f"  {_dumps(key)}: {_dumps(value)},\n" for key, value in top.items())
     yield '  "nodes": [\n'
-    if result.exact is None:
+    if result.exact is None and not result.graph.arrays:
         yield from _node_lines(result)
     else:
         separator = "    "

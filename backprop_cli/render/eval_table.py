@@ -37,6 +37,14 @@ def node_text(record: NodeRecord) -> Text:
     return Text(record.label)
 
 
+SHAPE_COLUMN = Column("shape", style="dim", kind=WORDS)
+
+
+def shape_text(shape: tuple[int, ...]) -> str:
+    """``scalar``, ``3``, ``2x3``: a node's shape in the table."""
+    return "x".join(map(str, shape)) if shape else "scalar"
+
+
 def render(result: Result, options: RenderOptions) -> Grid:
     p = options.precision
     graph = result.graph
@@ -60,10 +68,14 @@ def render(result: Result, options: RenderOptions) -> Grid:
         else:
             shown_value, shown_grad = shown(r.value, p), shown(r.grad, p)
         node = node_text(r) if r.name is not None and r.op not in ("input", "const") else r.label
-        rows.append(Row((str(r.id), node, op, ", ".join(map(str, r.inputs)),
-                         shown_value, shown_grad, _note(uses[i], kinks.get(i))), style))
+        cells: tuple = (str(r.id), node, op, ", ".join(map(str, r.inputs)),
+                        shown_value, shown_grad, _note(uses[i], kinks.get(i)))
+        if graph.arrays:
+            cells = (*cells[:3], shape_text(graph.nodes[i].shape), *cells[3:])
+        rows.append(Row(cells, style))
         previous = i
-    return Grid(COLUMNS, rows, title=Text(f"{output} = {output_value}", style=OUTPUT_STYLE),
+    columns = COLUMNS if not graph.arrays else (*COLUMNS[:3], SHAPE_COLUMN, *COLUMNS[3:])
+    return Grid(columns, rows, title=Text(f"{output} = {output_value}", style=OUTPUT_STYLE),
                 caption=Text(f"grad = d {output} / d node", style="dim"))
 
 
@@ -84,7 +96,7 @@ def notes(result: Result) -> tuple[list[int], dict[int, str]]:
             if graph.needs_grad[a]:
                 uses[a] += 1
         reached.update(node.args)
-        if node.op.kink is not None:
+        if node.op.kink is not None and not graph.arrays:
             kink = kink_at(graph, i, values)
             if kink is not None:
                 kinks[i] = kink.kind

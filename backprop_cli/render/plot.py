@@ -1,4 +1,5 @@
-"""``backprop plot``: the output and its derivative along a swept input.
+"""``backprop plot``: the output and its derivative along a swept input; over two swept
+inputs, a heatmap of the output with contour lines, data points on top.
 
 In the terminal, uniplot rasterises each curve (the value in block characters, the
 derivative in Braille dots, so they differ without colour) and this module draws the
@@ -25,7 +26,7 @@ import numpy as np
 from ..core.errors import EvaluationError
 from ..core.names import short_name
 from ..core.numbers import shown
-from ..plot import Curve
+from ..plot import Curve, Points, Surface
 from .eval_table import GRAD_STYLE, VALUE_STYLE
 
 VALUE_COLOR = "#1a7f37"
@@ -302,6 +303,216 @@ def to_file(path: str, curve: Curve, output: str, name: str) -> bytes:
         if fixed:
             shown_fixed = ", ".join(f"{n} = {v:g}" for n, v in fixed[:6])
             more = f" (+{len(fixed) - 6} more)" if len(fixed) > 6 else ""
+            figure.text(0.99, 0.005, shown_fixed + more, ha="right", va="bottom", fontsize=8,
+                        color="#555555")
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format=path.rsplit(".", 1)[-1].lower(), dpi=150)
+        return buffer.getvalue()
+    finally:
+        plt.close(figure)
+
+
+# -- two inputs: a heatmap with contour lines --------------------------------------------------
+SHADES = " .:-=+*#%@"  # one character a band, lowest to highest, without colour
+DIVERGING = ((33, 102, 172), (247, 247, 247), (178, 24, 43))  # blue, white, red
+SEQUENTIAL = ((68, 1, 84), (59, 82, 139), (33, 145, 140), (94, 201, 98), (253, 231, 37))
+
+
+def _levels(z: np.ndarray) -> tuple[np.ndarray, bool]:
+    """Nice contour levels inside the finite values' range, and whether the colours
+    diverge from 0 (the range spans it)."""
+    finite = z[np.isfinite(z)]
+    low, high = window(float(finite.min()), float(finite.max()))
+    levels = np.array([n for n, _ in ticks(low, high, len(SHADES) - 1)] or [low])
+    return levels, bool(low < 0 < high)
+
+
+def _ramp(stops: Sequence[tuple[int, int, int]], t: float) -> tuple[int, int, int]:
+    t = min(max(t, 0.0), 1.0) * (len(stops) - 1)
+    k = min(int(t), len(stops) - 2)
+    f = t - k
+    a, b = stops[k], stops[k + 1]
+    return (round(a[0] + (b[0] - a[0]) * f), round(a[1] + (b[1] - a[1]) * f),
+            round(a[2] + (b[2] - a[2]) * f))
+
+
+def _band_colors(levels: np.ndarray, diverging: bool) -> list[tuple[int, int, int]]:
+    """A colour for each band (below the first level, between each two, above the last)."""
+    bands = len(levels) + 1
+    if not diverging:
+        return [_ramp(SEQUENTIAL, k / max(1, bands - 1)) for k in range(bands)]
+    # 0 is white: the bands below it run to blue, those above to red
+    edges = np.r_[levels[0] - (levels[1] - levels[0] if len(levels) > 1 else 1), levels,
+                  levels[-1] + (levels[-1] - levels[-2] if len(levels) > 1 else 1)]
+    middles = (edges[:-1] + edges[1:]) / 2
+    size = max(abs(float(middles[0])), abs(float(middles[-1]))) or 1.0
+    return [_ramp(DIVERGING, 0.5 + float(m) / size / 2) for m in middles]
+
+
+def _sample(axis: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """The index of the grid point of ``axis`` nearest each of ``at``."""
+    order = np.argsort(axis, kind="stable")
+    nearest = np.rint(np.interp(at, axis[order], np.arange(len(axis)))).astype(np.int64)
+    return order[np.clip(nearest, 0, len(axis) - 1)]
+
+
+def terminal_surface(surface: Surface, output: str, color: bool, points: Points | None = None,
+                     width: int = 70, height: int = 22) -> str:
+    """The output over two inputs: bands of nice levels (shades, or colours with the
+    contour lines between them drawn dark), the data points on top (``o`` for the
+    higher values of their colour column, ``x`` for the lower)."""
+    x_low, x_high = window(float(surface.xs.min()), float(surface.xs.max()))
+    y_low, y_high = window(float(surface.ys.min()), float(surface.ys.max()))
+    levels, diverging = _levels(surface.z)
+    down = 2 if color else 1  # pixels a character cell: half blocks in colour
+    across_at = x_low + (np.arange(width) + 0.5) / width * (x_high - x_low)
+    down_at = y_high - (np.arange(height * down) + 0.5) / (height * down) * (y_high - y_low)
+    z = surface.z[np.ix_(_sample(surface.xs, across_at), _sample(surface.ys, down_at))].T
+    band = np.searchsorted(levels, z, side="right")  # rows top to bottom, columns left-right
+    band[~np.isfinite(z)] = -1
+    edge = np.zeros_like(band, dtype=bool)
+    edge[:, :-1] |= (band[:, :-1] != band[:, 1:]) & (band[:, :-1] >= 0) & (band[:, 1:] >= 0)
+    edge[:-1, :] |= (band[:-1, :] != band[1:, :]) & (band[:-1, :] >= 0) & (band[1:, :] >= 0)
+    marks: dict[tuple[int, int], str] = {}
+    if points is not None:
+        split = None
+        if points.colors is not None and len(points.colors):
+            split = (float(points.colors.min()) + float(points.colors.max())) / 2
+        cols = np.floor((points.xs - x_low) / (x_high - x_low) * width).astype(np.int64)
+        rows = np.floor((y_high - points.ys) / (y_high - y_low) * height).astype(np.int64)
+        for k in range(len(cols)):
+            c, r = int(cols[k]), int(rows[k])
+            if 0 <= c < width and 0 <= r < height:
+                high = split is None or float(points.colors[k]) > split  # type: ignore[index]
+                marks[(r, c)] = "o" if high else "x"
+    colors = _band_colors(levels, diverging)
+    lines = [_centred(f"{short_name(output, 50)} over {surface.x_name} and {surface.y_name}",
+                      width + 2), "┌" + "─" * width + "┐"]
+    row_labels = _y_labels(y_low, y_high, height)
+    for r in range(height):
+        cells = []
+        for c in range(width):
+            mark = marks.get((r, c))
+            if not color:
+                b = band[r, c]
+                cells.append(mark or (SHADES[b] if b >= 0 else " "))
+                continue
+            top, bottom = (band[2 * r, c], edge[2 * r, c]), (band[2 * r + 1, c],
+                                                              edge[2 * r + 1, c])
+            cells.append(_cell(colors, top, bottom, mark))
+        lines.append(("│" + "".join(cells) + "│ " + row_labels[r]).rstrip())
+    lines.append("└" + "─" * width + "┘")
+    lines.append(_x_labels(x_low, x_high, width))
+    lines.append(_legend(levels, colors, color, points))
+    return "\n".join(lines)
+
+
+def _rgb(c: tuple[int, int, int]) -> str:
+    return f"rgb({c[0]},{c[1]},{c[2]})"
+
+
+def _cell(colors: list[tuple[int, int, int]], top: tuple[int, bool],
+          bottom: tuple[int, bool], mark: str | None) -> str:
+    """One character cell in colour: its upper pixel the foreground of a half block, its
+    lower one the background; a contour pixel dark; a data point a bold letter."""
+    from rich.color import ColorSystem
+    from rich.style import Style
+
+    dark = (40, 40, 40)
+
+    def pixel(band: int, on_edge: bool) -> str | None:
+        if band < 0:
+            return None
+        return _rgb(dark if on_edge else colors[band])
+
+    upper, lower = pixel(*top), pixel(*bottom)
+    if mark is not None:
+        style = Style(color="black", bgcolor=lower or upper, bold=True)
+        return style.render(mark, color_system=ColorSystem.EIGHT_BIT)
+    if upper is None and lower is None:
+        return " "
+    style = Style(color=upper, bgcolor=lower)
+    return style.render("▀" if upper is not None else " ", color_system=ColorSystem.EIGHT_BIT)
+
+
+def _legend(levels: np.ndarray, colors: list[tuple[int, int, int]], color: bool,
+            points: Points | None) -> str:
+    """The bands from lowest to highest with the levels between them."""
+    texts = [text for _, text in _texts_of(levels)]
+    parts = []
+    for k in range(len(levels) + 1):
+        if color:
+            from rich.color import ColorSystem
+            from rich.style import Style
+
+            parts.append(Style(color=_rgb(colors[k])).render(
+                "██", color_system=ColorSystem.EIGHT_BIT))
+        else:
+            parts.append(f"'{SHADES[k]}'")
+        if k < len(levels):
+            parts.append(texts[k])
+    legend = " ".join(parts)
+    if points is not None:
+        legend += ("   o x: points" if points.color_name is None else
+                   f"   o: higher {points.color_name}, x: lower")
+    return legend
+
+
+def _texts_of(levels: np.ndarray) -> list[tuple[float, str]]:
+    numbers = [float(n) for n in levels]
+    if len(numbers) > 1:
+        step = numbers[1] - numbers[0]
+        e = math.floor(math.log10(abs(step))) if step else 0
+        return _texts(numbers, e)
+    return [(numbers[0], shown(numbers[0], 4))]
+
+
+def surface_to_file(path: str, surface: Surface, output: str,
+                    points: Points | None = None) -> bytes:
+    """The heatmap with contour lines (labelled), a colour bar, and the points on top."""
+    _matplotlib_home()
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise EvaluationError(
+            "drawing to a file needs Matplotlib, which is not installed",
+            hint="pip install matplotlib (from a checkout: pip install '.[plot]'); "
+            "without -o the plot is drawn in the terminal",
+        ) from None
+    levels, diverging = _levels(surface.z)
+    finite = surface.z[np.isfinite(surface.z)]
+    low, high = float(finite.min()), float(finite.max())
+    fill = np.unique(np.r_[min(low, levels[0]), levels, max(high, levels[-1])])
+    figure, axes = plt.subplots(figsize=(7, 5.6), constrained_layout=True)
+    try:
+        x_order, y_order = np.argsort(surface.xs), np.argsort(surface.ys)
+        xs, ys = surface.xs[x_order], surface.ys[y_order]
+        z = np.ma.masked_invalid(surface.z[np.ix_(x_order, y_order)].T)
+        cmap = "RdBu_r" if diverging else "viridis"
+        if diverging:
+            from matplotlib.colors import TwoSlopeNorm
+
+            norm = TwoSlopeNorm(0.0, min(low, -1e-300), max(high, 1e-300))
+        else:
+            norm = None
+        filled = axes.contourf(xs, ys, z, levels=fill, cmap=cmap, norm=norm, alpha=0.85)
+        lines = axes.contour(xs, ys, z, levels=levels, colors="black", linewidths=0.7)
+        axes.clabel(lines, fontsize=7, fmt="%g")
+        figure.colorbar(filled, ax=axes, label=short_name(output, 30))
+        if points is not None:
+            axes.scatter(points.xs, points.ys, c=points.colors if points.colors is not None
+                         else "black", cmap="coolwarm", edgecolors="black", linewidths=0.6,
+                         s=28, zorder=3)
+        axes.set_xlabel(surface.x_name)
+        axes.set_ylabel(surface.y_name)
+        axes.set_title(f"{short_name(output)} over {surface.x_name} and {surface.y_name}",
+                       fontsize=11)
+        if surface.others:
+            shown_fixed = ", ".join(f"{n} = {v:g}" for n, v in surface.others[:6])
+            more = f" (+{len(surface.others) - 6} more)" if len(surface.others) > 6 else ""
             figure.text(0.99, 0.005, shown_fixed + more, ha="right", va="bottom", fontsize=8,
                         color="#555555")
         buffer = io.BytesIO()

@@ -108,7 +108,7 @@ def test_missing_values_are_all_listed_at_once():
         ('{"x": "1"}', "x"),
         ('{"x": true}', "x"),
         ('{"x": null}', "x"),
-        ('{"x": [1]}', "x"),
+        ('{"x": [1, [2]]}', "x"),  # a ragged array
         ('{"x y": 1}', "x"),  # not a name: skipped unread, so x has no value
         ("[1, 2]", ""),
         ('{"x": 1', ""),
@@ -119,7 +119,7 @@ def test_missing_values_are_all_listed_at_once():
         ('{"x": 1' + "0" * 5000 + "}", "x"),           # over Python's int-string limit
         ('{"x": ' + "[" * 100_000 + "]" * 100_000 + "}", ""),  # nested past recursion
     ],
-    ids=["NaN", "Infinity", "1e999", "string", "bool", "null", "list", "bad-name",
+    ids=["NaN", "Infinity", "1e999", "string", "bool", "null", "ragged-list", "bad-name",
          "array", "truncated", "line-nan", "line-twice", "line-underscore", "int-1e400",
          "int-5000-digits", "deep-nesting"],
 )

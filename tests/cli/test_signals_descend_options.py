@@ -9,7 +9,7 @@ import math
 
 import pytest
 
-from backprop_cli.descend import Adam, Settings
+from backprop_cli.optimizers import Adam, Rule
 from tests.harness import clean, run
 
 BOWL = "(x-4)^2 + (y+2)^2"
@@ -51,7 +51,6 @@ def test_adam_where_a_gradient_is_zero_is_not_an_internal_error() -> None:
 
 
 def test_adam_with_eps_zero_in_python_does_not_divide_by_zero() -> None:
-    adam = Adam(2, Settings(optimizer="adam", eps=0.0, lr=0.1))
-    params = [1.0, 2.0]
-    adam.step(params, [0.5, 0.0])
+    adam = Adam(2, Rule(optimizer="adam", eps=0.0, lr=0.1))
+    params = adam.step([1.0, 2.0], [0.5, 0.0], 0.1)
     assert params[1] == 2.0 and math.isclose(params[0], 0.9)

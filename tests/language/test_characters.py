@@ -66,8 +66,8 @@ LOOKALIKES = [
     ("\u0430", None),           # CYRILLIC SMALL LETTER A (looks like 'a')
     ("\U0001d465", None),       # MATHEMATICAL ITALIC SMALL X
     ("\u2018", None),           # LEFT SINGLE QUOTATION MARK
-    ("$", None), ("[", None), ("@", None), ("!", None), ("&", None), ("`", None),
-    ("\\", None), ("?", None), ("{", None), ("<", None), (":", None), ("'", None),
+    ("$", None), ("!", None), ("&", None), ("`", None),
+    ("\\", None), ("?", None), ("{", None), ("<", None), ("'", None),
     ('"', None), ("|", None), ("~", None), ("%", None),
 ]
 
