@@ -125,7 +125,8 @@ def explain_blocks(text: str) -> tuple[dict[int, list[str]], list[str]]:
     pending: list[str] = []
     tail: list[str] = []
     lines = text.rstrip("\n").split("\n")
-    last_gate = max(i for i, line in enumerate(lines) if re.match(r"\[\d+\] ", line))
+    last_gate = max((i for i, line in enumerate(lines) if re.match(r"\[\d+\] ", line)),
+                    default=2)  # none: the output is an input
     end = next((i for i in range(last_gate, len(lines)) if lines[i] == ""), len(lines))
     for index, line in enumerate(lines):
         if index > end:
@@ -301,10 +302,10 @@ def test_the_step_is_in_the_url(browser: Any, tmp_path: Path) -> None:
 def test_space_plays_and_pauses(browser: Any, tmp_path: Path) -> None:
     opened = Opened(browser, make_page(tmp_path, "-f", NEURON))
     opened.page.keyboard.press("Space")
-    opened.page.wait_for_function("() => Number(document.body.dataset.step) >= 2", timeout=5000)
+    opened.page.wait_for_function("() => Number(document.body.dataset.step) >= 1", timeout=5000)
     opened.page.keyboard.press("Space")
     stopped = opened.step
-    opened.page.wait_for_timeout(1200)
+    opened.page.wait_for_timeout(1000)  # more than a step of play
     assert opened.step == stopped
     assert opened.errors == []
     opened.close()
@@ -362,8 +363,9 @@ def test_blocks_expand_with_the_toggle(browser: Any, tmp_path: Path, sample: str
     assert expanded > collapsed
     opened.page.fill(f"#input-{name}", value)
     walk(opened, reference(*program, "--expand", changed))
-    opened.page.uncheck("#expand")
-    walk(opened, reference(*program, changed))
+    opened.page.uncheck("#expand")  # back to the blocks, at the point changed
+    opened.page.click("#last")
+    check_step(opened, reference(*program, changed), [page_forward(opened)])
     assert opened.errors == [] and opened.others() == []
     opened.close()
 
@@ -420,3 +422,31 @@ def test_a_screenshot_mid_backward_pass(browser: Any, tmp_path: Path) -> None:
     path = opened.shot(tmp_path, "page-neuron-backward")
     assert path.stat().st_size > 10_000
     opened.close()
+
+
+def test_random_programs_show_eval_numbers(browser: Any) -> None:
+    """Random straight-line programs (fan-out, max and min, powers, blocks): at the last
+    step, and after an input is changed in the page, every number is eval's."""
+    import tempfile
+
+    from hypothesis import given, settings
+
+    from tests.strategies import points, programs
+
+    @settings(max_examples=6, deadline=None)
+    @given(programs(), points, points)
+    def check(program: str, point: dict[str, float], moved: dict[str, float]) -> None:
+        text = "\n".join(f"{n} = {v!r}" for n, v in point.items()) + "\n" + program
+        with tempfile.TemporaryDirectory() as folder:
+            opened = Opened(browser, make_page(Path(folder), text))
+            try:
+                opened.page.click("#last")
+                check_step(opened, reference(text), [page_forward(opened)])
+                opened.page.fill("#input-x", repr(moved["x"]))
+                opened.page.click("#last")
+                check_step(opened, reference(text, f"x={moved['x']!r}"), [page_forward(opened)])
+                assert opened.errors == [] and opened.others() == []
+            finally:
+                opened.close()
+
+    check()
