@@ -48,16 +48,31 @@ def parse_program(
     max_bytes: int = DEFAULT_MAX_BYTES,
     allow_nonfinite: bool = False,
     inline_functions: bool = False,
+    input_shapes: dict[str, tuple[int, ...]] | None = None,
 ) -> Graph:
     """Parse a program into its graph; ``output`` picks a named node as the output.
 
     ``inline_functions`` copies user functions in at their calls (same gradients, no
-    block gates): what a loop that reruns the passes many times wants.
+    block gates): what a loop that reruns the passes many times wants. ``input_shapes``
+    gives the shapes of inputs that will be bound to arrays (``array_shapes(values)``);
+    the other inputs the program does not assign are scalars.
     """
     source = Source(text, origin)
     return build_graph(source, expand=expand, max_nodes=max_nodes, max_bytes=max_bytes,
                        output=output, allow_nonfinite=allow_nonfinite,
-                       inline_functions=inline_functions)
+                       inline_functions=inline_functions, input_shapes=input_shapes)
+
+
+def array_shapes(values: Mapping[str, Any]) -> dict[str, tuple[int, ...]]:
+    """The shape of every value that is an array (nested lists or an ndarray)."""
+    shapes = {}
+    for name, value in values.items():
+        if not isinstance(value, int | float):
+            try:
+                shapes[name] = value_shape(name, value)
+            except InputError:
+                continue  # binding says what is wrong with it
+    return shapes
 
 
 def _as_number(name: str, value: object) -> float:
@@ -73,6 +88,8 @@ def value_shape(name: str, value: object) -> tuple[int, ...]:
     """The shape of a bound value: () for a number, an array's (a list is made one)."""
     if isinstance(value, int | float) and not isinstance(value, bool):
         return ()
+    if getattr(value, "dtype", None) is not None and value.dtype.kind == "f":  # type: ignore[attr-defined]
+        return value.shape  # type: ignore[attr-defined, no-any-return]
     from .values import as_array
 
     return as_array(name, value).shape
@@ -176,7 +193,8 @@ def evaluate(
     The options are ``backprop eval``'s: see ``evaluate_at``.
     """
     graph = parse_program(program, output=output, expand=expand,
-                          allow_nonfinite=allow_nonfinite)
+                          allow_nonfinite=allow_nonfinite,
+                          input_shapes=array_shapes(values or {}))
     return evaluate_at(graph, values or {}, ties=ties, exact=exact,
                        allow_nonfinite=allow_nonfinite, max_digits=max_digits)
 

@@ -83,7 +83,7 @@ def as_array(name: str, value: Any) -> Any:
     if isinstance(value, np.ndarray):
         if value.dtype.kind not in "fiu":
             raise InputError(f"the value of {name} must be numbers")
-        return value.astype(float)
+        return np.asarray(value, dtype=float)  # no copy of an array of floats
     shape: list[int] = []
     level = value
     while isinstance(level, list):  # the shape, from the first element at each depth

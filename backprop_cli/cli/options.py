@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sys
@@ -312,16 +313,22 @@ def split_arguments(ctx: click.Context,
 def load_program(ctx: click.Context, spec: ProgramSpec,
                  inline_functions: bool = False) -> tuple[Any, dict[str, float], bool]:
     """The graph, the values bound on the command line, and whether any were given."""
-    from ..api import parse_program
+    from ..api import array_shapes, parse_program
 
     program, args, _ = split_arguments(ctx, spec)
     values = collect_values(ctx, args, None, spec.max_bytes)
     text, origin = read_program(program, spec.file, spec.max_bytes)
+    shapes = array_shapes(values)  # inputs bound to arrays: their shapes, for the build
+    values_text = None
+    if spec.values_file is not None:
+        values_text, values_origin = read_program(None, spec.values_file, spec.max_bytes)
+        with contextlib.suppress(InputError):  # read again below, for the program's names
+            shapes = {**array_shapes(parse_values_file(values_text, values_origin)), **shapes}
     graph = parse_program(text, origin=origin, output=spec.output, expand=spec.expand,
                           max_nodes=spec.max_nodes, max_bytes=spec.max_bytes,
-                          inline_functions=inline_functions)
-    if spec.values_file is not None:  # the names the program takes; others are skipped
-        text, origin = read_program(None, spec.values_file, spec.max_bytes)
+                          inline_functions=inline_functions, input_shapes=shapes)
+    if values_text is not None:  # the names the program takes; others are skipped
+        text, origin = values_text, values_origin
         shared = parse_values_file(text, origin, wanted=set(graph.input_names()))
         values = {**{k: v for k, v in shared.items() if k not in values}, **values}
     return graph, values, bool(args) or spec.values_file is not None

@@ -32,15 +32,15 @@ COMPARISONS = frozenset({EQ, NE, GT, LT, GE, AND})
 
 # The primitives of the contract that are plain one-argument functions of a number.
 FUNCTIONS = ("exp", "log", "log2", "log10", "sqrt", "fabs", "sin", "cos", "tan", "asin",
-             "acos", "atan", "sinh", "cosh", "tanh", "sigmoid", "softplus", "relu", "sign",
-             "step")
+             "acos", "atan", "sinh", "cosh", "tanh", "sigmoid", "softplus", "sign", "step",
+             "relu")
 # ... and those of several: the power, and max/min's value (first-wins ties).
 MANY = ("power", "maximum", "minimum")
 
 # Functions whose result is finite wherever their arguments are: a gradient contribution
 # g * d whose d is built of these from finite values needs no guard against 0 * inf.
-_BOUNDED = frozenset({"fabs", "sin", "cos", "atan", "tanh", "sigmoid", "relu", "sign",
-                      "step", "maximum", "minimum"})
+_BOUNDED = frozenset({"fabs", "sin", "cos", "atan", "tanh", "sigmoid", "sign", "step",
+                      "maximum", "minimum", "relu"})
 
 
 class Expr:

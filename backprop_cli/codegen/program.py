@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from ..core.blocks import Block
+from ..core.errors import InputError
 from ..core.graph import Graph
 from ..core.labels import all_labels
 from ..core.ops import CONST
@@ -172,8 +173,12 @@ def _function(graph: Graph, scope: Namer, name: str, wrt: Sequence[str],
             forward.append(CallHelper(targets, helper_names[id(op)], args,
                                       _short(labels[i])))
         else:
-            forward.append(Assign(var[i], space.lift(op.forward(space, *args)),
-                                  _short(_statement_label(node.name, labels[i]))))
+            try:
+                value = space.lift(op.forward(space, *args))
+            except (AttributeError, TypeError):  # an op of arrays: no scalar code for it
+                raise InputError(f"codegen cannot write {op.name} as scalar code",
+                                 source=graph.source, start=node.start, end=node.end) from None
+            forward.append(Assign(var[i], value, _short(_statement_label(node.name, labels[i]))))
 
     grads: list[Expr | None] = [None] * len(nodes)
     backward: list[Statement] = []

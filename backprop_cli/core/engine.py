@@ -277,7 +277,7 @@ def _first_nonfinite(numbers: Sequence[Any]) -> tuple[int, tuple[int, ...]] | No
         if v.__class__ is float:
             if not math.isfinite(v):
                 return i, ()
-        elif not np.all(np.isfinite(v)):
+        elif not np.isfinite(np.sum(v)) and not np.all(np.isfinite(v)):  # sum: no mask
             where = np.argwhere(~np.isfinite(np.asarray(v)))[0]
             return i, tuple(int(k) for k in where)
     return None

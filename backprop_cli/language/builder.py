@@ -435,7 +435,7 @@ class GraphBuilder:
     def assign(self, children: list, start: int, end: int) -> None:
         ident, node = children
         name_end = start + len(ident)
-        self._check_new_name(ident, start, name_end)
+        self._check_new_name(ident, start, name_end, value=True)
         if ident in self.assigned_at:
             line, column = self.source.line_col(self.assigned_at[ident])
             raise InputError(
@@ -505,11 +505,14 @@ class GraphBuilder:
                     remedy=Remedy("allow_nonfinite"),
                 )
 
-    def _check_new_name(self, ident: str, start: int, end: int) -> None:
+    def _check_new_name(self, ident: str, start: int, end: int, value: bool = False) -> None:
+        """A new name for a value or a def. A value may take a built-in function's name
+        (the tutorials' ``dot = w[0]*x[0] + ...``): calls and values are apart, so
+        ``dot(a, b)`` still calls the function."""
         if ident in CONSTANTS:
             raise InputError(f"'{ident}' is a constant and cannot be assigned",
                              source=self.source, start=start, end=end)
-        if ident in FUNCTIONS or ident in self.functions or ident in OPS:
+        if ident in self.functions or (not value and (ident in FUNCTIONS or ident in OPS)):
             raise InputError(f"'{ident}' is the name of a function or an operation",
                              source=self.source, start=start, end=end,
                              hint="pick another name")

@@ -97,7 +97,7 @@ class TensorMath:
 
     def _scalar(self, v: Any) -> Any:
         """A value of logical shape () as a float at one point (bit-equal to scalars)."""
-        if not self._b and v.__class__ is np.ndarray and v.ndim == 0:
+        if not self._b and v.__class__ is not float and np.ndim(v) == 0:
             return float(v)
         return v
 
@@ -136,6 +136,8 @@ class TensorMath:
 
     def matmul(self, a: Any, b: Any) -> Any:
         """``a @ b`` of two logical matrices (vectors are lifted by the rules)."""
+        if np.shape(a)[-1 - self._b] == 1:  # an outer product: no sums, one broadcast
+            return a * b
         if not self._b:
             return np.matmul(a, b)
         return self._back(np.matmul(self._front(a), self._front(b)))

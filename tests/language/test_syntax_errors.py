@@ -43,7 +43,7 @@ def test_syntax_error_shows_line_column_and_caret() -> None:
         ("def f(a, a) = a\nf(x)", 1, 1, "a"),
         ("def f(a) = f(a)\nf(x)", 1, 12, "f"),
         ("pi = 3\nx", 1, 1, "pi"),
-        ("sin = 2\nx", 1, 1, "sin"),
+        ("def sin(t) = t\nsin(x)", 1, 1, "sin"),
         ("a = x\na = 2 * x\na", 2, 1, "a"),
         ("sin + x", 1, 1, "sin"),
         ("y = x\ny(2)", 2, 1, "y"),

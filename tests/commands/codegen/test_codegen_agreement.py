@@ -24,7 +24,10 @@ from tests.strategies import programs, risky_programs
 from .runners import Expected, js_rows, run_c, run_js, run_numpy, run_python, same
 
 ROOT = Path(__file__).resolve().parents[3]
-SAMPLES = sorted((ROOT / "samples").glob("*.bp"))
+ALL_SAMPLES = sorted((ROOT / "samples").glob("*.bp"))
+# vectors and matrices: codegen refuses them (test_codegen_cli)
+ARRAY_SAMPLES = [p for p in ALL_SAMPLES if "[" in p.read_text(encoding="utf-8")]
+SAMPLES = [p for p in ALL_SAMPLES if p not in ARRAY_SAMPLES]
 RISKY_VALUES = [0.0, -0.0, 1.0, -1.0, 0.5, -2.0, 3.0, 1e-300, 1e300, -1e300, 5e-324, 710.0,
                 -745.5]
 RELATIVE = {"python": 0.0, "c": 0.0, "numpy": 1e-12, "js": 1e-12}
@@ -79,7 +82,7 @@ LANGS = ["python", "numpy", "c", "js"]
 
 
 @pytest.mark.parametrize("lang", LANGS)
-@settings(max_examples=25)
+@settings(max_examples=15)
 @given(program=programs(), seed=st.integers(0, 2**16))
 def test_random_programs_agree_with_eval(lang: str, program: str, seed: int,
                                          tmp_path_factory: pytest.TempPathFactory) -> None:
@@ -87,7 +90,7 @@ def test_random_programs_agree_with_eval(lang: str, program: str, seed: int,
 
 
 @pytest.mark.parametrize("lang", LANGS)
-@settings(max_examples=15)
+@settings(max_examples=10)
 @given(program=risky_programs(), seed=st.integers(0, 2**16))
 def test_risky_programs_agree_with_eval_at_the_edges(
         lang: str, program: str, seed: int, tmp_path_factory: pytest.TempPathFactory) -> None:

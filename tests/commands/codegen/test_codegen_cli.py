@@ -15,7 +15,7 @@ from tests.harness import check_usage_error, run, run_process
 from tests.strategies import programs
 
 from .runners import run_js, run_python, same
-from .test_codegen_agreement import LANGS, SAMPLES
+from .test_codegen_agreement import ARRAY_SAMPLES, LANGS, SAMPLES
 
 
 def test_help_shows_examples() -> None:
@@ -95,7 +95,7 @@ def test_trace_gives_every_node_as_eval_json_does(sample: Path, tmp_path: Path) 
         _check_trace(sample.read_text(encoding="utf-8"), tmp_path, points[1:])
 
 
-@settings(max_examples=10)
+@settings(max_examples=6)
 @given(program=programs())
 def test_trace_of_random_programs(program: str,
                                   tmp_path_factory: pytest.TempPathFactory) -> None:
@@ -110,3 +110,11 @@ def test_trace_input_left_out_without_default_is_nan(tmp_path: Path) -> None:
                     trace=[{"x": 2.0}])
     assert traced[0]["values"][0] == 2.0
     assert traced[0]["values"][1] != traced[0]["values"][1]  # NaN
+
+
+@pytest.mark.parametrize("sample", ARRAY_SAMPLES, ids=lambda p: p.name)
+def test_an_array_program_is_refused_with_a_caret(sample: Path) -> None:
+    result = run("codegen", "-f", str(sample))
+    assert result.code == 2, result.err
+    assert "codegen writes scalar programs" in result.err and "^" in result.err
+    assert "Traceback" not in result.err and "internal error" not in result.err

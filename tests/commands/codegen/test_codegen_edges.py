@@ -13,6 +13,7 @@ import pytest
 
 from backprop_cli.api import evaluate_at, parse_program
 from backprop_cli.codegen.generate import generate
+from backprop_cli.core.errors import InputError
 from backprop_cli.core.ops import OPERATIONS
 
 from .runners import js_rows, run_c, run_js, run_numpy, run_python, same
@@ -28,7 +29,7 @@ def _programs() -> list[tuple[str, int]]:
     """Each op of the table applied to inputs: (program, number of inputs)."""
     out = []
     for op in OPERATIONS:
-        if op.is_leaf or op.name in ("pos",):
+        if op.is_leaf or op.name in ("pos",) or getattr(op, "tensor", False):
             continue
         if op.form == "infix":
             out.append((f"x {op.symbol} y", 2))
@@ -41,10 +42,25 @@ def _programs() -> list[tuple[str, int]]:
             out.append((f"{op.name}(x, y)", 2))
         else:
             out.append((f"{op.name}(x)", 1))
-    return out
+    return [(p, n) for p, n in out if _scalar(p)]
+
+
+def _scalar(program: str) -> bool:
+    """Whether codegen writes the program (an operation of arrays is refused)."""
+    try:
+        generate(parse_program(program), "python")
+    except InputError:
+        return False
+    return True
 
 
 PROGRAMS = _programs()
+
+
+def test_the_scalar_operations_are_all_there() -> None:
+    names = {p.split("(")[0] for p, _ in PROGRAMS}
+    assert {"exp", "log", "sigmoid", "softplus", "max", "min", "sign", "step"} <= names
+    assert len(PROGRAMS) >= 30
 
 
 def _run(lang: str, source: str, points: list[list[float]], n: int, tmp: Path):

@@ -51,7 +51,7 @@ def test_def_is_not_a_name_in_backprop() -> None:
 
 
 @pytest.mark.parametrize("lang", LANGS)
-@settings(max_examples=20)
+@settings(max_examples=12)
 @given(program=hostile_programs(), seed=st.integers(0, 1000))
 def test_hostile_names_collide_with_nothing(lang: str, program: str, seed: int,
                                             tmp_path_factory: pytest.TempPathFactory) -> None:
@@ -105,7 +105,7 @@ def test_generated_python_is_ruff_clean(lang: str, tmp_path: Path) -> None:
     _ruff(paths)
 
 
-@settings(max_examples=15)
+@settings(max_examples=8)
 @given(program=st.one_of(programs(), hostile_programs()))
 def test_generated_python_of_random_programs_is_ruff_clean(
         program: str, tmp_path_factory: pytest.TempPathFactory) -> None:
