@@ -291,6 +291,10 @@ def graph_command(ctx: click.Context, fmt: str | None, out: str | None, layout: 
         raise click.UsageError(f"--format {fmt} writes a binary file: give -o FILE", ctx=ctx)
     spec = ProgramSpec(**program)
     graph, values, given = load_program(ctx, spec)
+    if fmt == "html":
+        from ..render.graph_html import refuse_arrays
+
+        refuse_arrays(graph)
     try:
         bound = bind_inputs(graph, values)
     except InputError:

@@ -313,6 +313,24 @@ def render_html(page: Page, options: RenderOptions) -> str:
     return text
 
 
+def refuse_arrays(graph: Graph) -> None:
+    """The page's numbers come from generated code, which is scalar: a vector or a matrix
+    in the program is an input error that points at the first one."""
+    from ..core.errors import InputError
+    from ..core.labels import node_label
+
+    for i, node in enumerate(graph.nodes):
+        shape = getattr(node, "shape", ())
+        if not shape and not getattr(node.op, "tensor", False):
+            continue
+        what = (f"{node.op.name} is an operation on arrays" if not shape else
+                f"{node.name or node_label(graph, i)} is an array "
+                f"({' x '.join(map(str, shape))})")
+        raise InputError(f"graph -F html shows scalar programs, and {what}",
+                         source=graph.source, start=node.start, end=node.end,
+                         hint="write the program with one name per number (w0, w1, ...)")
+
+
 def has_blocks(graph: Graph) -> bool:
     """Whether some gate is a block (a ``def``, ``sigmoid``...) that ``--expand`` opens."""
     return any(isinstance(node.op, Block) or getattr(node.op, "expansion", None) is not None

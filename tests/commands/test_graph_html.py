@@ -76,6 +76,15 @@ def test_the_page_needs_a_point(tmp_path: Path) -> None:
     assert not (tmp_path / "g.html").exists()
 
 
+def test_arrays_are_refused_with_a_caret(tmp_path: Path) -> None:
+    done = run("graph", "-f", str(ROOT / "samples" / "neuron-vectors.bp"),
+               "-o", str(tmp_path / "g.html"))
+    assert done.code == 2
+    assert done.err.startswith("error: graph -F html shows scalar programs, and w is an array (3)")
+    assert "^" in done.err and "w0, w1" in done.err
+    assert not (tmp_path / "g.html").exists()
+
+
 def test_a_domain_error_at_the_first_point_is_the_cli_error(tmp_path: Path) -> None:
     done = run("graph", "log(x)", "x=0", "-o", str(tmp_path / "g.html"))
     assert done.code == 1 and "log of zero" in done.err

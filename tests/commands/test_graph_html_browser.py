@@ -232,9 +232,7 @@ def test_every_step_of_the_neuron(browser: Any, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("program", [
-    # the neuron with every intermediate named (samples/neuron-steps.bp)
-    ["w0 = 2; x0 = -1; w1 = -3; x1 = -2; w2 = -3; z = w0*x0 + w1*x1 + w2; ex = exp(-z); "
-     "den = 1 + ex; f = 1 / den"],
+    ["-f", str(SAMPLES / "neuron-steps.bp")],  # every intermediate named
     ["-f", str(SAMPLES / "named.bp")],
     ["x*y + x + max(x, y)", "x=3", "y=-2"],  # fan-out: the paths add up; max routes
     ["relu(x) * abs(y) + x^2", "x=0", "y=-1.5"],  # a kink at the point
