@@ -187,6 +187,17 @@ def view_data(view: View, precision: int) -> dict[str, Any]:
             domains[key] = _probe_domain(node.op, len(node.args))
             if node.op.kink is not None:
                 kinks[key] = _probe_kink(node.op, len(node.args))
+    # which operand each contribution is sent to, by position: max(x, x, 0.25) sends
+    # two to x (the contributions come in the operands' order, those with none left out)
+    position: dict[int, int] = {}
+    for step in gate_steps:
+        args = graph.nodes[step.node].args
+        k = 0
+        for c in step.contributions:
+            while args[k] != c.target:
+                k += 1
+            position[id(c)] = k
+            k += 1
     backward = []
     for step in gate_steps:
         backward.append({
@@ -195,13 +206,13 @@ def view_data(view: View, precision: int) -> dict[str, Any]:
             "pattern": step.pattern,
             "kink": step.kink,  # at the first point (a def's is shown only there)
             "contributions": [
-                {"to": c.target, "arg": graph.nodes[step.node].args.index(c.target),
+                {"to": c.target, "arg": position[id(c)],
                  "local_name": local_name_of(c, graph, labels, out_name),
                  "formula": c.formula}
                 for c in step.contributions
             ],
         })
-    fan_in = {str(t): [[c.gate, graph.nodes[c.gate].args.index(c.target)] for c in parts]
+    fan_in = {str(t): [[c.gate, position[id(c)]] for c in parts]
               for t, parts in into.items() if len(parts) > 1}
     return {
         "key": view.key,

@@ -236,6 +236,7 @@ def test_every_step_of_the_neuron(browser: Any, tmp_path: Path) -> None:
     ["-f", str(SAMPLES / "named.bp")],
     ["x*y + x + max(x, y)", "x=3", "y=-2"],  # fan-out: the paths add up; max routes
     ["relu(x) * abs(y) + x^2", "x=0", "y=-1.5"],  # a kink at the point
+    ["max(x, x, 0.25) - min(x, -0.25) + x", "x=1"],  # one gate sends x two contributions
     ["-f", str(SAMPLES / "functions.bp")],  # user functions, each one gate
 ])
 def test_every_step_of_other_circuits(browser: Any, tmp_path: Path, program: list[str]) -> None:
