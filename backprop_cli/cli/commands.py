@@ -272,17 +272,19 @@ Examples:
   backprop graph -f samples/sigmoid.bp --expand -o neuron.svg
   backprop graph -f samples/neuron.bp -F dot | dot -Tpng -o neuron.png
   backprop graph -f samples/neuron.bp -F mermaid >> notes.md
+  backprop graph -f samples/neuron.bp -o neuron.html # a page to step through, offline
 """
 
 @click.command("graph", cls=FormulaFirstCommand, epilog=GRAPH_EPILOG)
 @program_options
 @click.option("-F", "--format", "fmt", default=None,
-              type=click.Choice(["tree", "dot", "mermaid", "svg", "png", "pdf"]),
+              type=click.Choice(["tree", "dot", "mermaid", "svg", "png", "pdf", "html"]),
               help="tree (the default on a terminal), dot (the default otherwise), mermaid, "
-                   "or svg/png/pdf rendered by Graphviz (with -o).")
+                   "svg/png/pdf rendered by Graphviz (with -o), or html: one offline page "
+                   "that steps through the passes, its inputs editable.")
 @click.option("-o", "--out", "out", metavar="FILE",
-              help="Write to FILE; its extension (.svg .png .pdf .dot .gv .mmd .txt) sets "
-                   "the format.")
+              help="Write to FILE; its extension (.svg .png .pdf .dot .gv .mmd .txt .html) "
+                   "sets the format.")
 @click.option("--layout", default="auto", show_default=True,
               type=click.Choice(["auto", "dot", "sfdp"]),
               help="Graphviz's layout for dot/svg/png/pdf: dot (ranked left to right, "
@@ -311,11 +313,16 @@ def graph_command(ctx: click.Context, fmt: str | None, out: str | None, layout: 
     fmt = format_from_path(out, fmt) or ("tree" if sys.stdout.isatty() and not out else "dot")
     if fmt in ("png", "pdf") and out is None:
         raise click.UsageError(f"--format {fmt} writes a binary file: give -o FILE", ctx=ctx)
-    graph, values, given = load_program(ctx, ProgramSpec(**program))
+    spec = ProgramSpec(**program)
+    graph, values, given = load_program(ctx, spec)
+    if fmt == "html":
+        from ..render.graph_html import refuse_arrays
+
+        refuse_arrays(graph)
     try:
         bound = bind_inputs(graph, values)
     except InputError:
-        if given:
+        if given or fmt == "html":  # the page starts at a point
             raise
         picture = Picture(graph, layout=layout)
     else:
@@ -326,6 +333,17 @@ def graph_command(ctx: click.Context, fmt: str | None, out: str | None, layout: 
         width = 120 if out else make_console().width
         depth = max_depth or max(4, min(40, (width - 40) // 4))
         show(render("graph", "tree", picture, precision=precision, max_depth=depth), out)
+        return
+    if fmt == "html":
+        from ..render.graph_html import has_blocks, make_page
+
+        pictures = [picture]
+        if not spec.expand and has_blocks(graph):  # and the blocks expanded, to toggle
+            expanded, _, _ = load_program(ctx, spec._replace(expand=True))
+            evaluation = evaluate_graph(expanded, bind_inputs(expanded, values),
+                                        allow_nonfinite=allow_nonfinite)
+            pictures.append(Picture(expanded, evaluation.values, evaluation.grads, layout))
+        show(render("graph", "html", make_page(pictures), precision=precision), out)
         return
     show(render("graph", fmt, picture, precision=precision), out)
 

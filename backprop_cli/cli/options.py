@@ -346,6 +346,7 @@ def load_program(ctx: click.Context, spec: ProgramSpec, inline_functions: bool =
 GRAPH_EXTENSIONS: dict[str, tuple[str, ...]] = {
     "svg": ("svg",), "png": ("png",), "pdf": ("pdf",), "dot": ("dot",), "gv": ("dot",),
     "mmd": ("mermaid",), "mermaid": ("mermaid",), "txt": ("tree", "dot", "mermaid"),
+    "html": ("html",), "htm": ("html",),
 }
 
 
@@ -367,7 +368,7 @@ def format_from_path(path: str | None, fmt: str | None = None) -> str | None:
         what = f"the extension .{suffix} names no format" if suffix else "no extension"
         raise click.UsageError(
             f"-o {path}: {what}; name the file with one of {known}, "
-            "or give the format with -F (tree, dot, mermaid, svg, png, pdf)")
+            "or give the format with -F (tree, dot, mermaid, svg, png, pdf, html)")
     if fmt is not None and fmt not in allowed:
         raise click.UsageError(
             f"-o {path}: a .{suffix} file holds {' or '.join(allowed)}, not {fmt}; "

@@ -14,17 +14,34 @@ from ..explain import Contribution, contributions_by_target, short_label, steps
 from .registry import RenderOptions
 
 
+def output_symbol(graph: Graph) -> str:
+    """The output's name in ``df/dx``: its own when it is a plain name, else ``f``."""
+    return graph.output_name if re.fullmatch(r"[A-Za-z_]\w*", graph.output_name) else "f"
+
+
+def grad_name(graph: Graph, labels: Sequence[str], out_name: str, node_id: int) -> str:
+    """``df/dx``, ``df/d(w0 * x0)`` or ``df/d#12``: the gradient of one node, in words."""
+    if node_id == graph.output:
+        return f"d{out_name}/d{out_name}"
+    name = short_label(graph, labels, node_id)
+    plain = graph.nodes[node_id].name is not None or name.startswith("#")
+    return f"d{out_name}/d{name}" if plain else f"d{out_name}/d({name})"
+
+
+def step_title(graph: Graph, labels: Sequence[str], node_id: int) -> str:
+    """``[14] f = 1 / den``'s text after the id: the gate's label, its name first."""
+    title = labels[node_id] if len(labels[node_id]) <= 60 else f"#{node_id}"
+    name = graph.nodes[node_id].name
+    return f"{name} = {title}" if name is not None else title
+
+
 def render_text(graph: Graph, values: Sequence[Any], grads: Sequence[Any], xp: Any,
                 number: Callable[[Any], str] = format_number) -> str:
     labels = all_labels(graph)
-    out_name = graph.output_name if re.fullmatch(r"[A-Za-z_]\w*", graph.output_name) else "f"
+    out_name = output_symbol(graph)
 
     def d(node_id: int) -> str:
-        if node_id == graph.output:
-            return f"d{out_name}/d{out_name}"
-        name = short_label(graph, labels, node_id)
-        plain = graph.nodes[node_id].name is not None or name.startswith("#")
-        return f"d{out_name}/d{name}" if plain else f"d{out_name}/d({name})"
+        return grad_name(graph, labels, out_name, node_id)
 
     def num(value: Any) -> str:
         text = number(value)
@@ -44,18 +61,15 @@ def render_text(graph: Graph, values: Sequence[Any], grads: Sequence[Any], xp: A
                          f"({len(parts)} paths: the gradients add up)")
 
     for step in gate_steps:
-        node = graph.nodes[step.node]
         sums(step.node)
-        title = labels[step.node] if len(labels[step.node]) <= 60 else f"#{step.node}"
-        if node.name is not None:
-            title = f"{node.name} = {title}"
+        title = step_title(graph, labels, step.node)
         lines.append("")
         lines.append(f"[{step.node}] {title}" + (f"   ({step.pattern})" if step.pattern else ""))
         if step.kink:
             lines.append(f"    ! {step.kink}")
         for c in step.contributions:
             upstream, local = num(c.upstream), num(c.local)
-            local_name = _local_name(c, graph, labels, out_name)
+            local_name = local_name_of(c, graph, labels, out_name)
             chain = [d(c.target), f"{d(step.node)} * {local_name}"]
             if c.formula and c.formula not in (number(c.local), local):
                 chain.append(f"{upstream} * {c.formula}")
@@ -73,7 +87,7 @@ def render_text(graph: Graph, values: Sequence[Any], grads: Sequence[Any], xp: A
     return "\n".join(lines) + "\n"
 
 
-def _local_name(c: Contribution, graph: Graph, labels: Sequence[str], out_name: str) -> str:
+def local_name_of(c: Contribution, graph: Graph, labels: Sequence[str], out_name: str) -> str:
     def part(node_id: int) -> str:
         if node_id == graph.output:
             return out_name
