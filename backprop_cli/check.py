@@ -231,3 +231,38 @@ def _central_difference(f: Callable[[float], float], x: float) -> float:
         # a side left the domain: step well inside the distance to the edge
         h = abs(x) * 1e-3 if x and h > abs(x) * 1e-3 else h / 8
     return math.nan
+
+
+def element_kink(graph: Graph, node_id: int, values: Sequence[Any]) -> str | None:
+    """Why a gate of a program with arrays is at a kink or a tie, if it is (what
+    ``--explain`` flags): the first element where it is, by the same rules as ``check``."""
+    import numpy as np
+
+    from .core.ops import OPS
+
+    node = graph.nodes[node_id]
+    op = node.op
+    out = values[node_id]
+    if op.name in ("amax", "amin") and getattr(op, "body", None) is None:
+        tie = OPS["max"].kink
+        assert tie is not None
+        found = tie.at(out, *np.ravel(np.asarray(values[node.args[0]], dtype=float)).tolist())
+        if found is None:
+            return None
+        return found.reason.replace("inputs", "elements").replace(" max", f" {op.name[1:]}(x)")
+    if op.kink is None:
+        return None
+    operands = [values[a] for a in node.args]
+    if not any(np.ndim(v) for v in operands) and np.ndim(out) == 0:
+        found = kink_at(graph, node_id, values)
+        return found.reason if found is not None else None
+    if getattr(op, "body", None) is not None:
+        if _body_at_kink(op, operands):
+            return f"a kink or a tie of a gate of the body of {op.name}"
+        return None
+    everything = np.broadcast_arrays(*[np.asarray(v, dtype=float) for v in (out, *operands)])
+    for index in np.ndindex(everything[0].shape):
+        found = op.kink.at(*[float(v[index]) for v in everything])
+        if found is not None:
+            return f"{found.reason} (element [{', '.join(map(str, index))}])"
+    return None
