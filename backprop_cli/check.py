@@ -113,7 +113,7 @@ def _array_check(graph: Graph, point: Mapping[int, Any], tol: float) -> list[Che
         base = point[i]
         grad = np.broadcast_to(np.asarray(evaluation.grads[i], dtype=float), shape)
         for k, name in enumerate(element_names(node.name or "", shape)):
-            def moved(v: float, i: int = i, k: int = k,
+            def moved(v: float, i: int = i, k: int = k, base: Any = base,
                       shape: tuple[int, ...] = shape) -> list[Any]:
                 if not shape:
                     value: Any = v
@@ -204,7 +204,6 @@ def _body_at_kink(block: Any, args: list[Any]) -> bool:
 def _summed_to(mask: Any, shape: tuple[int, ...]) -> Any:
     """A mask of a broadcast result, back in an operand's shape: an element of the
     operand is marked where any element it broadcast to is."""
-    import numpy as np
 
     extra = mask.ndim - len(shape)
     if extra:

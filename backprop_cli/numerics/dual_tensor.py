@@ -87,11 +87,11 @@ class DualArray:
         return DualArray(_plain(self.re[at]), _plain(self.du[at]))
 
     # Equal to a plain number only where the number is exact: no ε part (as dual.Dual).
-    def __eq__(self, other: object) -> Any:  # type: ignore[override]
+    def __eq__(self, other: object) -> Any:
         o = lift(other)
         return _truth((self.re == o.re) & (self.du == o.du))
 
-    def __ne__(self, other: object) -> Any:  # type: ignore[override]
+    def __ne__(self, other: object) -> Any:
         o = lift(other)
         return _truth((self.re != o.re) | (self.du != o.du))
 
