@@ -87,9 +87,3 @@ def test_a_def_over_arrays() -> None:
     kinked = json.loads(run("check", "def f(a) = abs(a); x=[0, 1]; sum(f(x))", "-F", "json").out)
     assert "kink" in [r["status"] for r in kinked["inputs"]]
 
-
-def test_table(golden) -> None:
-    result = run("check", "W=[[1,2],[3,4]]; x=[1.5,-0.5]; b=[0, 1]; "
-                 "sum(relu(W @ x + b)) + max(x)")
-    assert result.code == 0, result.err
-    golden("check/arrays.table", result.out)

@@ -3,23 +3,11 @@ the wires (the shape of larger ones), in every format; --expand."""
 
 from __future__ import annotations
 
-import pytest
-
 from tests.harness import run
 
 SMALL = "W=[[1,2],[3,4]]; x=[1,-1]; h = tanh(W.T @ x); sum(h) + x[0] + max(W[1, 0:2])"
 LARGE = "W=[[1,2,3],[3,4,5],[1,1,1]]; x=[1,-1,2]; sum(tanh(W @ x + 1) * [1,2,3])"
 LAYER = "def layer(W, x) = tanh(W @ x); W=[[1,2],[3,4]]; x=[1,-1]; sum(layer(W, x))"
-
-
-@pytest.mark.parametrize("fmt", ["tree", "dot", "mermaid"])
-@pytest.mark.parametrize(("name", "program", "extra"), [
-    ("arrays", SMALL, ()), ("arrays-large", LARGE, ()), ("arrays-def", LAYER, ()),
-    ("arrays-def-expanded", LAYER, ("--expand",))])
-def test_golden(name: str, program: str, extra: tuple, fmt: str, golden) -> None:
-    result = run("graph", program, "-F", fmt, *extra)
-    assert result.code == 0, result.err
-    golden(f"graph/{name}.{fmt}", result.out)
 
 
 def test_the_tree_shows_shapes_and_numbers() -> None:

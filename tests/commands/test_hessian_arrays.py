@@ -115,10 +115,3 @@ def test_a_kink_is_not_twice_differentiable() -> None:
     assert result.code == 1
     assert "not finite" in result.err and "Traceback" not in result.err
 
-
-@pytest.mark.parametrize("fmt", ["table", "json"])
-def test_golden(fmt: str, golden) -> None:
-    result = run("hessian", "W=[[1,2],[3,4]]; x=[0.5,-1]; sum(tanh(W @ x)) + dot(x, x) * x[0]",
-                 "-F", fmt)
-    assert result.code == 0, result.err
-    golden(f"hessian/arrays.{fmt}", result.out)
