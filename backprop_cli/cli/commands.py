@@ -265,6 +265,17 @@ def evaluate_many(ctx: click.Context, spec: ProgramSpec, at: str | None,
     show(render("batch", "jsonl" if fmt in ("json", "jsonl") else "csv", report))
 
 
+def scalar_or_point(graph: Any) -> Any:
+    """The number system of one point: NumPy's for a program with arrays."""
+    if graph.arrays:
+        from ..numerics.tensor_math import POINT
+
+        return POINT
+    from ..core import scalar_math
+
+    return scalar_math
+
+
 GRAPH_EPILOG = """\b
 Examples:
   backprop graph "(x+y)*z" x=1 y=3 z=-3              # a tree, on a terminal
@@ -305,7 +316,7 @@ def graph_command(ctx: click.Context, fmt: str | None, out: str | None, layout: 
     With values for every input (bindings, a --values file or the program's own) each
     wire shows its value (green) and gradient (red); with no values, the structure alone.
     """
-    from ..api import bind_inputs
+    from ..api import bind_inputs, shaped_for
     from ..core.engine import evaluate_graph
     from ..render.drawing import Picture
     if out == "-":
@@ -315,6 +326,7 @@ def graph_command(ctx: click.Context, fmt: str | None, out: str | None, layout: 
         raise click.UsageError(f"--format {fmt} writes a binary file: give -o FILE", ctx=ctx)
     spec = ProgramSpec(**program)
     graph, values, given = load_program(ctx, spec)
+    graph = shaped_for(graph, values)
     if fmt == "html":
         from ..render.graph_html import refuse_arrays
 
@@ -326,7 +338,8 @@ def graph_command(ctx: click.Context, fmt: str | None, out: str | None, layout: 
             raise
         picture = Picture(graph, layout=layout)
     else:
-        evaluation = evaluate_graph(graph, bound, allow_nonfinite=allow_nonfinite)
+        xp: Any = scalar_or_point(graph)
+        evaluation = evaluate_graph(graph, bound, allow_nonfinite=allow_nonfinite, xp=xp)
         picture = Picture(graph, evaluation.values, evaluation.grads, layout)
     if fmt == "tree":
         # each level indents by 4 columns: keep the deepest line readable
@@ -411,10 +424,11 @@ def check_command(ctx: click.Context, tol: float, fmt: str, **program: Any) -> N
     Exit status 1 when an input fails (a kink, where the function has no derivative,
     is reported as such and does not fail).
     """
-    from ..api import bind_inputs
+    from ..api import bind_inputs, shaped_for
     from ..check import CheckReport, gradient_check
 
     graph, values, _ = load_program(ctx, ProgramSpec(**program))
+    graph = shaped_for(graph, values)
     rows = gradient_check(graph, bind_inputs(graph, values), tol)
     show(render("check", fmt, CheckReport(rows, tol, graph.output_name)))
     if any(row.status == "FAIL" for row in rows):
@@ -438,12 +452,13 @@ def hessian_command(ctx: click.Context, fmt: str, precision: int, **program: Any
     Exact, not finite differences: forward-mode dual numbers run through the backward
     pass, one column per input.
     """
-    from ..api import bind_inputs
-    from ..hessian import HessianReport, hessian
+    from ..api import bind_inputs, shaped_for
+    from ..hessian import HessianReport, hessian, input_labels
 
     graph, values, _ = load_program(ctx, ProgramSpec(**program))
+    graph = shaped_for(graph, values)
     matrix = hessian(graph, bind_inputs(graph, values))
-    names = list(graph.input_names())
+    names = input_labels(graph)
     report = HessianReport(names, matrix, graph.output_name)
     show(render("hessian", fmt, report, precision=precision))
 

@@ -68,6 +68,9 @@ def render_text(graph: Graph, values: Sequence[Any], grads: Sequence[Any], xp: A
         if step.kink:
             lines.append(f"    ! {step.kink}")
         for c in step.contributions:
+            if c.rule != "chain":
+                lines.append("    " + _array_line(c, d(c.target), num, number, graph, values))
+                continue
             upstream, local = num(c.upstream), num(c.local)
             local_name = local_name_of(c, graph, labels, out_name)
             chain = [d(c.target), f"{d(step.node)} * {local_name}"]
@@ -87,6 +90,53 @@ def render_text(graph: Graph, values: Sequence[Any], grads: Sequence[Any], xp: A
     return "\n".join(lines) + "\n"
 
 
+def _array_line(c: Contribution, target: str, num: Callable[[Any], str],
+                number: Callable[[Any], str], graph: Graph, values: Sequence[Any]) -> str:
+    """One contribution over arrays: ``df/dW = upstream @ x^T = [1, 1] @ [1, -1]^T =
+    [[1, -1], [1, -1]]`` (a tensor op's rule, in words then in numbers), or the local
+    derivative times the upstream gradient element by element; then the sum back to
+    the argument's shape."""
+    summed = "   (summed back to its shape: it was broadcast)" if c.summed else ""
+    if c.rule == "vjp":
+        chain = [target]
+        if c.formula:
+            chain.append(c.formula)
+            numbers = _in_numbers(c, num, graph, values)
+            if numbers:
+                chain.append(numbers)
+        chain.append(number(c.value))
+        return " = ".join(chain) + summed
+    chain = [target, "upstream * local"]
+    if c.formula and c.formula not in (number(c.local), num(c.local)):
+        formula = f"({c.formula})" if " " in c.formula else c.formula
+        chain.append(f"upstream * {formula}")
+    chain += [f"{num(c.upstream)} * {num(c.local)}", number(c.value)]
+    return " = ".join(chain) + ("   (element by element)" if not c.summed else summed)
+
+
+def _in_numbers(c: Contribution, num: Callable[[Any], str], graph: Graph,
+                values: Sequence[Any]) -> str:
+    """A tensor op's rule with the numbers put in: ``upstream`` and each operand by its
+    value (the parenthesised words of the rule left out); '' for a rule in words only."""
+    op = graph.nodes[c.gate].op
+    texts = getattr(op, "partials_text", ())
+    if not texts or getattr(op, "variadic", False) or getattr(op, "static", False):
+        return ""
+    formula = re.sub(r"\s+\((?:a|an|the) [^()]*\)$", "", texts[0] if len(texts) == 1 else
+                     texts[graph.nodes[c.gate].args.index(c.target)])
+    mapping = {"upstream": num(c.upstream)}
+    for name, a in zip(op.params, graph.nodes[c.gate].args):
+        mapping[name] = num(values[a])
+    words = re.findall(r"\b[A-Za-z_]+\b", formula)
+    if not any(w in mapping for w in words) or any(
+            w not in mapping and w not in _FUNCTION_WORDS for w in words):
+        return ""
+    return re.sub(r"\b[A-Za-z_]+\b", lambda m: mapping.get(m.group(), m.group()), formula)
+
+
+_FUNCTION_WORDS = frozenset({"T", "norm", "sum", "softmax", "exp"})
+
+
 def local_name_of(c: Contribution, graph: Graph, labels: Sequence[str], out_name: str) -> str:
     def part(node_id: int) -> str:
         if node_id == graph.output:
@@ -103,13 +153,17 @@ def explain_json(result: Any, values: Sequence[Any], grads: Sequence[Any], xp: A
     """SPEC §4's document with the steps of the backward pass, for notebooks and pages."""
     import json
 
-    from ..core.numbers import json_number
+    from ..core.numbers import json_number, json_value
     from .eval_json import document
 
-    def num(value: Any) -> Any:
-        return str(value) if exact else json_number(value)
-
     graph = result.graph
+
+    def num(value: Any) -> Any:
+        if exact:
+            return str(value)
+        if value is None:
+            return None
+        return json_value(value) if graph.arrays else json_number(value)
     data = document(result)
     gate_steps = steps(graph, values, grads, xp)
     data["steps"] = [
@@ -120,7 +174,8 @@ def explain_json(result: Any, values: Sequence[Any], grads: Sequence[Any], xp: A
             "kink": step.kink,
             "contributions": [
                 {"to": c.target, "local": num(c.local), "local_formula": c.formula,
-                 "contribution": num(c.value)}
+                 "contribution": num(c.value),
+                 **({"rule": c.rule, "summed": c.summed} if graph.arrays else {})}
                 for c in step.contributions
             ],
         }
@@ -138,8 +193,26 @@ def render(result: Any, options: RenderOptions) -> str:
     if result.exact is not None:
         return render_text(result.graph, values, grads, result.xp, number=str)
     precision = options.precision
+    if result.graph.arrays:
+        return render_text(result.graph, values, grads, result.xp,
+                           number=lambda v: _small_array(v, precision))
     return render_text(result.graph, values, grads, result.xp,
                        number=lambda v: shown(v, precision))
+
+
+SMALL_ARRAY = 6  # larger arrays are written by their shape: eval shows their numbers
+
+
+def _small_array(value: Any, precision: int) -> str:
+    """A number, or an array of up to ``SMALL_ARRAY`` elements, to ``precision`` digits;
+    a larger array by its shape, ``<a 3x3 array>``."""
+    shape = getattr(value, "shape", ())
+    size = 1
+    for n in shape:
+        size *= n
+    if size <= SMALL_ARRAY:
+        return shown(value, precision)
+    return f"<{'x'.join(map(str, shape))} array>"
 
 
 def render_json(result: Any, options: RenderOptions) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import pytest
 
 from backprop_cli import evaluate
+from tests.commands.golden_arrays import ARRAY_CASES
 from tests.commands.test_eval_arrays import GOLDEN_CASES as ARRAY_GOLDEN_CASES
 from tests.harness import GOLDEN, ROOT, run
 
@@ -157,6 +158,7 @@ CASES: dict[str, tuple[str, ...]] = {
     "graph/functions.tree": ("graph", "-f", "samples/functions.bp", "-F", "tree"),
     "graph/functions.mermaid": ("graph", "-f", "samples/functions.bp", "-F", "mermaid"),
 }
+CASES.update(ARRAY_CASES)  # vectors and matrices: tests/commands/golden_arrays.py
 
 
 @pytest.mark.parametrize("name", list(CASES))
