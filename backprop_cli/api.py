@@ -48,19 +48,25 @@ def parse_program(
     max_bytes: int = DEFAULT_MAX_BYTES,
     allow_nonfinite: bool = False,
     inline_functions: bool = False,
-    input_shapes: dict[str, tuple[int, ...]] | None = None,
+    input_shapes: Mapping[str, tuple[int, ...]] | None = None,
+    seed: int = 0,
+    bind_later: bool = False,
 ) -> Graph:
     """Parse a program into its graph; ``output`` picks a named node as the output.
 
     ``inline_functions`` copies user functions in at their calls (same gradients, no
     block gates): what a loop that reruns the passes many times wants. ``input_shapes``
-    gives the shapes of inputs that will be bound to arrays (``array_shapes(values)``);
-    the other inputs the program does not assign are scalars.
+    gives the shapes of inputs the program does not assign (bound to arrays, see
+    ``array_shapes``, or given by a data file's element columns); the others are scalars.
+    ``bind_later``: the other inputs may still be bound to arrays (``evaluate_at``
+    infers and checks the shapes that rest on them once they are bound).
     """
     source = Source(text, origin)
     return build_graph(source, expand=expand, max_nodes=max_nodes, max_bytes=max_bytes,
                        output=output, allow_nonfinite=allow_nonfinite,
-                       inline_functions=inline_functions, input_shapes=input_shapes)
+                       inline_functions=inline_functions,
+                       input_shapes=dict(input_shapes) if input_shapes else None, seed=seed,
+                       bind_later=bind_later)
 
 
 def array_shapes(values: Mapping[str, Any]) -> dict[str, tuple[int, ...]]:
@@ -117,13 +123,13 @@ def shaped_for(graph: Graph, values: Mapping[str, Any]) -> Graph:
     nodes = graph.nodes
     inputs = input_ids(graph)
     shapes: dict[str, tuple[int, ...]] = {}
-    rebuild = False
+    # shapes that waited for the bindings (an input bound later met an array op)
+    rebuild = graph.arrays and any(node.shape is None for node in nodes)
     for name, node in inputs.items():
         if name not in values or nodes[node].value is not None:
             continue
         shape = value_shape(name, values[name])
-        if shape:
-            shapes[name] = shape
+        shapes[name] = shape  # a scalar too: every bound input's shape is now known
         rebuild = rebuild or shape != nodes[node].shape
     if not rebuild:
         return graph
@@ -194,7 +200,7 @@ def evaluate(
     """
     graph = parse_program(program, output=output, expand=expand,
                           allow_nonfinite=allow_nonfinite,
-                          input_shapes=array_shapes(values or {}))
+                          input_shapes=array_shapes(values or {}), bind_later=True)
     return evaluate_at(graph, values or {}, ties=ties, exact=exact,
                        allow_nonfinite=allow_nonfinite, max_digits=max_digits)
 

@@ -56,6 +56,8 @@ def choose_columns(graph: Graph, header: Sequence[str], bound: Mapping[str, floa
     inputs = graph.input_names()
     known = set(inputs)
     numbers = [name for name in header if name in known]
+    if any("[" in name for name in header):
+        _no_elements_of_scalars(graph, header, origin)
     counts: dict[str, int] = {}
     for name in header:
         counts[name] = counts.get(name, 0) + 1
@@ -89,17 +91,40 @@ def choose_columns(graph: Graph, header: Sequence[str], bound: Mapping[str, floa
     return numbers
 
 
+def _no_elements_of_scalars(graph: Graph, header: Sequence[str], origin: str) -> None:
+    """Element columns (``x[0]``) of an input the program has as a scalar: an error."""
+    from .core.names import name_list
+    from .points import element_columns
+
+    nodes = graph.nodes
+    shapes = {nodes[i].name: nodes[i].shape for i in graph.inputs}
+    for base, given in element_columns(header).items():
+        if base in shapes and not shapes[base]:
+            raise InputError(
+                f"{origin}: {base} is a scalar, but the columns "
+                f"{name_list(sorted(given.values()), 4)} give elements of an array",
+                hint=f"the program assigns {base} a number" if nodes[graph.names[base]].value
+                is not None else None)
+
+
 class BatchReport(NamedTuple):
     """What batch output shows: the inputs' names and the evaluated chunks, as they come;
-    first in each row, the columns of the data file kept verbatim (``kept``)."""
+    first in each row, the columns of the data file kept verbatim (``kept``).
+
+    For an array program the names are the inputs' elements (``x[0]``, ``W[1,0]``) and
+    ``value_names`` the output's (``value[0]`` ... for an array output)."""
 
     names: list[str]
     rows: Iterable[Rows]
     kept: Sequence[str] = ()
+    value_names: Sequence[str] = ("value",)
 
 
 class Rows(NamedTuple):
-    """One evaluated chunk: every input's column, the value, every input's gradient."""
+    """One evaluated chunk: every input's column, the value, every input's gradient.
+
+    For an array program: a column per element of each input and of each gradient, and
+    ``value`` rows x elements when the output is an array."""
 
     first_row: int
     inputs: list[np.ndarray]

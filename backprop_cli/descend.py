@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from .core.engine import evaluate_graph
 from .core.errors import EvaluationError, Remedy
@@ -109,16 +109,25 @@ def descend(
     Ctrl-C ends it with the outcome so far (``reason`` "interrupted"): the last step
     whose output and gradient were computed, its inputs whole.
     """
-    evaluate_graph(graph, point)  # a bad start point gets the usual error, with its reason
-    passes = Passes(graph, point, moving)
-    params: list[float] = [point[i] for i in moving]
+    check_scalar_output(graph)
+    if graph.arrays:
+        from .numerics.tensor_math import POINT
+
+        evaluate_graph(graph, point, xp=POINT)
+        passes: Passes | PointPasses = PointPasses(graph, point, moving)
+        hypot: Callable[..., float] = grad_norm
+    else:
+        evaluate_graph(graph, point)  # a bad start point gets the usual error, its reason
+        passes = Passes(graph, point, moving)
+        hypot = math.hypot
+    params: list[Any] = [point[i] for i in moving]
     start = tuple(params)
     rule = settings.rule()
     optimizer = make_optimizer(len(moving), rule)
     steps, tol = settings.steps, settings.tol
     maximize = settings.maximize
     constant_lr = rule.lr if rule.schedule == "constant" else None
-    isfinite, hypot = math.isfinite, math.hypot
+    isfinite = math.isfinite
     run = passes.run
     last: tuple[int, float, list[float], list[float]] | None = None
     start_output = math.nan
@@ -169,6 +178,51 @@ def descend(
     )
 
 
+def check_scalar_output(graph: Graph, what: str = "the output") -> None:
+    """Descent minimises one number: an array output is an input error (exit 2)."""
+    shape = graph.nodes[graph.output].shape
+    if shape:
+        from .core.errors import InputError
+        from .core.shapes import describe
+
+        raise InputError(f"{what} {graph.output_name} is {describe(shape)}: descend "
+                         "minimises one number",
+                         hint="make the program end in a number, such as sum(...) or "
+                              "mean(...)")
+
+
+def grad_norm(*grads: Any) -> float:
+    """The Euclidean norm of every element of the gradients (floats or arrays)."""
+    total = 0.0
+    for g in grads:
+        if g.__class__ is float:
+            total += g * g
+        else:
+            import numpy as np
+
+            total += float(np.vdot(g, g))
+    return math.sqrt(total)
+
+
+class PointPasses:
+    """``passes.ArrayPasses`` at one point (``tensor_math.POINT``), with the interface of
+    ``passes.Passes``: ``run`` gives the output and the moving inputs' gradients."""
+
+    def __init__(self, graph: Graph, point: Mapping[int, Any], moving: Sequence[int]) -> None:
+        from .numerics.tensor_math import POINT
+        from .passes import ArrayPasses
+
+        self.output = graph.output
+        self.plan = ArrayPasses(graph, point, moving, (), POINT)
+
+    def run(self, params: Sequence[Any]) -> tuple[float, list[Any]]:
+        import numpy as np
+
+        with np.errstate(all="ignore"):
+            values, grads = self.plan.run(params)
+        return values[self.output], grads
+
+
 def check_outcome(outcome: Outcome, settings: Settings, what: str = "the output") -> None:
     """A run that ends far above where it started (below, with ``maximize``) diverged:
     exit 1, with the step where it first got there and a smaller learning rate."""
@@ -204,9 +258,10 @@ def descend_inputs(
     on_step: Callable[[Step], None] | None = None,
 ) -> Outcome:
     """Bind ``values`` (and the program's defaults), then move the inputs ``names``."""
-    from .api import bind_inputs
+    from .api import bind_inputs, shaped_for
     from .core.names import input_ids
 
+    graph = shaped_for(graph, values)
     ids = input_ids(graph)
     return descend(graph, bind_inputs(graph, values), [ids[name] for name in names], settings,
                    on_step)

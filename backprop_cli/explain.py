@@ -27,6 +27,12 @@ class Contribution(NamedTuple):
     local: Any
     formula: str  # the local derivative as a formula over the gate's operands
     value: Any  # upstream * local
+    # arrays: "vjp" where the table's vector-Jacobian product gives the contribution
+    # (``formula`` is then the whole rule, ``dW = upstream @ x^T``), "elementwise" where
+    # the upstream gradient is multiplied element by element; and whether the product
+    # was summed back to the argument's shape (it was broadcast)
+    rule: str = "chain"
+    summed: bool = False
 
 
 class GateStep(NamedTuple):
@@ -51,6 +57,8 @@ def steps(graph: Graph, values: Sequence[Any], grads: Sequence[Any], xp: Any) ->
     labels = all_labels(graph)
     needs = graph.needs_grad
     result: list[GateStep] = []
+    if graph.arrays:
+        return _array_steps(graph, values, grads, xp, on_path, labels)
     for i in range(graph.output, -1, -1):
         node = graph.nodes[i]
         if i not in on_path or node.op.is_leaf:
@@ -70,6 +78,83 @@ def steps(graph: Graph, values: Sequence[Any], grads: Sequence[Any], xp: Any) ->
         result.append(GateStep(i, grads[i], _pattern(graph, i),
                                kink.reason if kink is not None else None, contributions))
     return result
+
+
+def _array_steps(graph: Graph, values: Sequence[Any], grads: Sequence[Any], xp: Any,
+                 on_path: set[int], labels: Sequence[str]) -> list[GateStep]:
+    """The steps of a program with arrays: each contribution is what the engine adds
+    into the argument's gradient, from the table's rules (a tensor op's vector-Jacobian
+    product, or an elementwise op's local derivative times the upstream gradient,
+    summed back to the argument's shape where it was broadcast)."""
+    from .check import element_kink
+
+    needs = graph.needs_grad
+    result: list[GateStep] = []
+    for i in range(graph.output, -1, -1):
+        node = graph.nodes[i]
+        if i not in on_path or node.op.is_leaf:
+            continue
+        op, args, g, out = node.op, node.args, grads[i], values[i]
+        wanted = tuple(needs[a] for a in args)
+        arg_values = [values[a] for a in args]
+        operand_names = [_operand(graph, labels, a) for a in args]
+        contributions: list[Contribution] = []
+        scalar = (not op.tensor and getattr(op, "body", None) is None
+                  and not any(_shape(v) for v in (out, *arg_values)))
+        if any(wanted) and scalar:  # a scalar gate: the chain rule as without arrays
+            local = op.local_gradients(xp, out, tuple(arg_values), wanted)
+            contributions = [
+                Contribution(i, a, g, local[k], _local_formula(op, k, operand_names),
+                             g * local[k])
+                for k, a in enumerate(args) if local[k] is not None]
+        elif any(wanted):
+            if op.static:
+                parts: list[Any] = [op.vjps[0](xp, node.value, g, out, *arg_values)]
+                rule = "vjp"
+            elif op.vjps:
+                parts = (op.vjps[0](xp, g, out, *arg_values) if op.variadic else
+                         [r(xp, g, out, *arg_values) if w else None
+                          for r, w in zip(op.vjps, wanted)])
+                rule = "vjp"
+            elif getattr(op, "body", None) is not None:
+                parts = op.vjp(xp, g, tuple(arg_values), wanted)
+                rule = "vjp"
+            else:
+                local = op.local_gradients(xp, out, tuple(arg_values), wanted)
+                parts = [None if d is None else g * d for d in local]
+                rule = "elementwise"
+            for k, (a, part, w) in enumerate(zip(args, parts, wanted)):
+                if part is None or not w:
+                    continue
+                summed = _shape(part) != _shape(values[a])
+                value = xp.unbroadcast(part, values[a])
+                if rule == "elementwise":
+                    d = local[k]
+                    formula = _local_formula(op, k, operand_names)
+                else:
+                    d = None
+                    formula = _vjp_formula(op, k, operand_names)
+                contributions.append(Contribution(i, a, g, d, formula, value, rule, summed))
+        kink = element_kink(graph, i, values)
+        result.append(GateStep(i, g, _pattern(graph, i), kink, contributions))
+    return result
+
+
+def _shape(value: Any) -> tuple[int, ...]:
+    return () if value.__class__ is float else tuple(getattr(value, "shape", ()))
+
+
+def _vjp_formula(op: Any, k: int, operands: Sequence[str]) -> str:
+    """A tensor op's rule for argument ``k`` in the words of the table
+    (``partials_text``), over the gate's operands: ``upstream @ x^T``."""
+    texts = getattr(op, "partials_text", ())
+    if not texts:
+        return ""
+    formula = texts[0] if getattr(op, "variadic", False) or len(texts) == 1 else texts[k]
+    params = getattr(op, "params", ())
+    mapping = dict(zip(params, operands)) if not getattr(op, "variadic", False) else {}
+    text = re.sub(r"\b[A-Za-z_]+\b", lambda m: mapping.get(m.group(), m.group()), formula)
+    return re.sub(r"\(\(([^()]*)\)\)", r"(\1)", text)
 
 
 def contributions_by_target(gate_steps: Sequence[GateStep]) -> dict[int, list[Contribution]]:

@@ -154,3 +154,127 @@ class Passes:
                         t = grads[x]
                         grads[x] = c if t == 0.0 else t + c
         return [grads[i] for i in self.moving]
+
+
+class ArrayPasses:
+    """The two passes of a program with arrays (the engine's array loop, ``core.engine``
+    ``_forward_arrays`` and ``backward_arrays``) laid out once for points that differ only
+    in the ``moving`` inputs and the ``per_step`` ones (a batch's data columns): the gates
+    that depend on neither keep their first value, each gate's rule is looked up once,
+    and the backward pass visits only the gates that lead to a moving input. The same
+    rules in the same order as the engine: the same bits."""
+
+    def __init__(self, graph: Graph, leaves: Mapping[int, Any], moving: Sequence[int],
+                 per_step: Sequence[int], xp: Any) -> None:
+        from .core.engine import forward
+
+        self.graph = graph
+        self.moving = list(moving)
+        self.per_step = list(per_step)
+        self.xp = xp
+        nodes = graph.nodes
+        leads = [False] * len(nodes)  # depends on a moving input: gets a gradient
+        changes = [False] * len(nodes)  # depends on a moving input or the data
+        for i in self.moving:
+            leads[i] = changes[i] = True
+        for i in self.per_step:
+            changes[i] = True
+        for i, node in enumerate(nodes):
+            if node.args:
+                leads[i] = leads[i] or any(leads[a] for a in node.args)
+                changes[i] = changes[i] or any(changes[a] for a in node.args)
+        self._values = forward(graph, leaves, xp)  # the gates that never change keep these
+        steps = [(i, node.op.forward, node.value if node.op.static else _NO_VALUE, node.args)
+                 for i, node in enumerate(nodes) if node.args and changes[i]]
+        # the gates of the data alone are computed again only for other data (a batch)
+        self._forward = [step for step in steps if leads[step[0]]]
+        self._data_forward = [step for step in steps if not leads[step[0]]]
+        self._data: list[Any] = [leaves.get(i) for i in self.per_step]
+        plan: list[tuple[Any, ...]] = []
+        for i in range(graph.output, -1, -1):
+            node = nodes[i]
+            if not node.args or not leads[i]:
+                continue
+            op = node.op
+            wanted = tuple(leads[a] for a in node.args)
+            if op.static:
+                kind, rules = 0, (op.vjps[0],)
+            elif op.vjps:
+                kind, rules = (1, (op.vjps[0],)) if op.variadic else (2, tuple(
+                    rule if w else None for rule, w in zip(op.vjps, wanted)))
+            elif op.variadic:
+                kind, rules = 3, (op.partials[0],)
+            else:  # elementwise: a constant derivative of 1 or -1 is taken without a call
+                kind = 4
+                rules = tuple((None if not w else _CONSTANT.get(
+                    op.partials_text[k] if k < len(op.partials_text) else "", op.partials[k]))
+                    for k, w in enumerate(wanted))
+            plan.append((i, kind, node.value, node.args, wanted, rules))
+        self._backward = plan
+
+    def run(self, params: Sequence[Any], data: Sequence[Any] = (), seed: Any = None
+            ) -> tuple[list[Any], list[Any]]:
+        """Every node's value, and the gradient of each moving input, at ``params`` (and
+        the ``per_step`` inputs at ``data``), from ``seed`` (the output's gradient, 1 by
+        default; over rows summed into shared values, ones per row)."""
+        values = self._values
+        for i, p in zip(self.moving, params):
+            values[i] = p
+        if any(new is not old for new, old in zip(data, self._data)):
+            self._data = list(data)
+            for i, column in zip(self.per_step, data):
+                values[i] = column
+            self._run(self._data_forward, values)
+        self._run(self._forward, values)
+        return values, self._backward_pass(values, seed)
+
+    def _run(self, steps: list[tuple[Any, ...]], values: list[Any]) -> None:
+        xp = self.xp
+        for i, rule, value, args in steps:
+            if value is _NO_VALUE:
+                values[i] = rule(xp, *[values[a] for a in args])
+            else:
+                values[i] = rule(xp, value, *[values[a] for a in args])
+
+    def _backward_pass(self, values: list[Any], seed: Any = None) -> list[Any]:
+        import numpy as np
+
+        from .core.engine import _times, _zero_like
+
+        xp = self.xp
+        unbroadcast = xp.unbroadcast
+        ndarray = np.ndarray
+        grads: list[Any] = [None] * len(values)
+        grads[self.graph.output] = xp.ONE if seed is None else seed
+        for i, kind, value, args, wanted, rules in self._backward:
+            g = grads[i]
+            if g is None:
+                continue
+            out = values[i]
+            arg_values = [values[a] for a in args]
+            if kind == 0:
+                contributions = [rules[0](xp, value, g, out, *arg_values)]
+            elif kind == 1:
+                contributions = rules[0](xp, g, out, *arg_values)
+            elif kind == 2:
+                contributions = [None if rule is None else rule(xp, g, out, *arg_values)
+                                 for rule in rules]
+            elif kind == 3:
+                every = rules[0](xp, out, *arg_values)
+                contributions = [_times(g, d) if w else None for d, w in zip(every, wanted)]
+            else:
+                contributions = [None if rule is None else
+                                 (g if rule == 1.0 else -g) if rule.__class__ is float else
+                                 _times(g, rule(xp, out, *arg_values)) for rule in rules]
+            for a, c, w, v in zip(args, contributions, wanted, arg_values):
+                if c is None or not w:
+                    continue
+                if not (c.__class__ is ndarray and v.__class__ is ndarray
+                        and c.shape == v.shape):
+                    c = unbroadcast(c, v)
+                total = grads[a]
+                grads[a] = c if total is None else total + c
+        return [_zero_like(values[i]) if grads[i] is None else grads[i] for i in self.moving]
+
+
+_NO_VALUE = object()

@@ -15,16 +15,17 @@ and a bounded time for any sweep.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from typing import IO, NamedTuple
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import IO, Any, NamedTuple
 
 import numpy as np
 
+from .api import shaped_for
 from .batch import Rows, bind_columns, evaluate_chunks
-from .core.errors import EvaluationError, InputError
+from .core.errors import EvaluationError, InputError, Remedy
 from .core.graph import Graph
-from .core.names import unknown_name_hint
-from .points import CHUNK_ROWS, Sweep, sweep_chunks
+from .core.names import input_ids, unknown_name_hint
+from .points import CHUNK_ROWS, Chunk, Sweep, sweep_chunks
 
 BINS = 4096  # runs of neighbouring points per series: a few per pixel column of any picture
 KEEP_ALL = 4 * BINS  # up to this many points, every one is kept
@@ -138,6 +139,7 @@ def sweep_curve(graph: Graph, values: Mapping[str, float], axis: Sweep, *,
                          hint=unknown_name_hint(axis.name, names))
     if axis.name in values:
         raise InputError(f"{axis.name} is both swept and bound on the command line")
+    graph = shaped_for(graph, values)
     fixed = bind_columns(graph, values, [axis.name], "--sweep")
     grid, origin = axis, "--sweep"
     if axis.count > MAX_EVALUATED:
@@ -180,8 +182,53 @@ def sweep_curve(graph: Graph, values: Mapping[str, float], axis: Sweep, *,
 
 def _evaluated(graph: Graph, fixed: Mapping[int, float], grid: Sweep, allow_nonfinite: bool,
                origin: str) -> Iterator[Rows]:
-    yield from evaluate_chunks(graph, fixed, sweep_chunks([grid], CHUNK_ROWS),
-                               allow_nonfinite=allow_nonfinite, origin=origin)
+    chunks = sweep_chunks([grid], CHUNK_ROWS)
+    if graph.arrays:
+        yield from array_chunks(graph, fixed, chunks, allow_nonfinite, origin, True)
+        return
+    yield from evaluate_chunks(graph, fixed, chunks, allow_nonfinite=allow_nonfinite,
+                               origin=origin)
+
+
+def array_chunks(graph: Graph, fixed: Mapping[int, Any], chunks: Iterable[Chunk],
+                 allow_nonfinite: bool, origin: str, gradients: bool) -> Iterator[Rows]:
+    """A program with arrays over each chunk of swept scalar inputs: the array engine
+    with the rows on the last axis (``TensorMath(rows=True)``), the other inputs shared.
+    ``Rows.inputs`` and ``Rows.grads`` hold the swept inputs' columns and gradients (None
+    for the others); the gradients only when asked for."""
+    from .core.engine import backward, forward
+    from .numerics.tensor_math import TensorMath
+
+    xp = TensorMath(rows=True, keep_rows=True)
+    names = graph.input_names()
+    ids = input_ids(graph)
+    shared = {i: v[..., None] if v.__class__ is np.ndarray else v for i, v in fixed.items()}
+    for chunk in chunks:
+        leaves = dict(shared)
+        for name, column in chunk.columns.items():
+            leaves[ids[name]] = column
+        n = chunk.rows
+        with np.errstate(all="ignore"):
+            values = forward(graph, leaves, xp)
+            grads = backward(graph, values, xp) if gradients else None
+        value = np.broadcast_to(np.reshape(values[graph.output], (-1,)), (n,))
+        swept = [ids[name] if name in chunk.columns else -1 for name in names]
+        inputs = [chunk.columns[name] if i >= 0 else None for name, i in zip(names, swept)]
+        slopes = [np.broadcast_to(np.reshape(grads[i], (-1,)), (n,)) if i >= 0 and grads
+                  else None for i in swept]
+        if not allow_nonfinite:
+            bad = ~np.isfinite(value)
+            for g in slopes:
+                if g is not None:
+                    bad |= ~np.isfinite(g)
+            if bad.any():
+                row = chunk.first_row + int(np.argmax(bad))
+                what = "value" if not np.isfinite(value[row - chunk.first_row]) else \
+                    "gradient"
+                raise EvaluationError(
+                    f"the {what} of {graph.output_name} is not finite at row {row:,} of "
+                    f"{origin}", remedy=Remedy("allow_nonfinite"))
+        yield Rows(chunk.first_row, inputs, value, slopes)  # type: ignore[arg-type]
 
 
 # -- two inputs: a surface --------------------------------------------------------------------
@@ -218,7 +265,7 @@ def sweep_surface(graph: Graph, values: Mapping[str, float], x_axis: Sweep, y_ax
     Only the statements up to the output are evaluated, so an output picked with
     ``--output`` (a classifier's ``score``) needs no value for inputs read only after it
     (the label ``y`` of its loss)."""
-    graph = up_to_output(graph)
+    graph = up_to_output(shaped_for(graph, values))
     values = {name: value for name, value in values.items() if name in graph.names}
     names = graph.input_names()
     for axis in (x_axis, y_axis):
@@ -237,8 +284,12 @@ def sweep_surface(graph: Graph, values: Mapping[str, float], x_axis: Sweep, y_ax
         y_axis = y_axis._replace(count=max(2, int(y_axis.count * shrink)))
     z = np.empty(x_axis.count * y_axis.count)
     finite = 0
-    for rows in evaluate_chunks(graph, fixed, sweep_chunks([x_axis, y_axis], CHUNK_ROWS),
-                                allow_nonfinite=allow_nonfinite, origin="--sweep"):
+    chunks = sweep_chunks([x_axis, y_axis], CHUNK_ROWS)
+    evaluated = (array_chunks(graph, fixed, chunks, allow_nonfinite, "--sweep", False)
+                 if graph.arrays else
+                 evaluate_chunks(graph, fixed, chunks, allow_nonfinite=allow_nonfinite,
+                                 origin="--sweep"))
+    for rows in evaluated:
         value = np.where(np.isfinite(rows.value), rows.value, np.nan)
         z[rows.first_row - 1:rows.first_row - 1 + len(value)] = value
         finite += int(np.isfinite(value).sum())

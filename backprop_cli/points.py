@@ -7,10 +7,11 @@ named by its row, line and column.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO, Any, NamedTuple
 
 import numpy as np
@@ -29,6 +30,31 @@ class Chunk(NamedTuple):
     kept: dict[str, list[Any]] | None = None  # columns copied verbatim (--keep)
 
 
+_ELEMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\[ *([0-9]+(?: *, *[0-9]+)*) *\]", re.ASCII)
+
+
+def split_element(column: str) -> tuple[str, tuple[int, ...]] | None:
+    """``W[1,0]`` -> ("W", (1, 0)); None for a column that names no element."""
+    match = _ELEMENT.fullmatch(column)
+    if match is None:
+        return None
+    return match[1], tuple(int(k) for k in match[2].split(","))
+
+
+def element_columns(names: Iterable[str]) -> dict[str, dict[tuple[int, ...], str]]:
+    """Base name -> {index -> column}: the columns that name elements, grouped."""
+    groups: dict[str, dict[tuple[int, ...], str]] = {}
+    for column in names:
+        split = split_element(column)
+        if split is not None:
+            base, index = split
+            seen = groups.setdefault(base, {})
+            if index in seen:
+                raise InputError(f"the columns {seen[index]} and {column} name one element")
+            seen[index] = column
+    return groups
+
+
 class Sweep(NamedTuple):
     name: str
     start: float
@@ -39,7 +65,8 @@ class Sweep(NamedTuple):
 
 
 MAX_SWEEP_POINTS = 10**9  # rows of one grid; a chunk at a time, so this bounds time only
-SWEEP_FORM = "NAME=START:STOP:COUNT (COUNT points from START to STOP, both included)"
+SWEEP_FORM = ("NAME=START:STOP:COUNT (COUNT points from START to STOP, both included; "
+              "NAME may be one element, x[0] or W[1,0])")
 
 
 def check_sweeps(sweeps: Sequence[Sweep]) -> None:
@@ -73,8 +100,12 @@ def parse_sweep(text: str) -> Sweep:
     """``x=-5:5:101``: 101 evenly spaced points from -5 to 5, both ends included."""
     name, sep, spec = text.partition("=")
     name = name.strip(" \t")
+    element = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*)\[ *([0-9]+(?: *, *[0-9]+)*) *\]", name,
+                           re.ASCII)
+    if element is not None:  # one element of an array input: x[0], W[1,0]
+        name = f"{element[1]}[{','.join(str(int(k)) for k in element[2].split(','))}]"
     fields = [field.strip(" \t") for field in spec.split(":")]
-    if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name, re.ASCII) \
+    if not sep or not (element or re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name, re.ASCII)) \
             or len(fields) != 3:
         raise ValueError(f"{text!r}: write {SWEEP_FORM}, such as x=-5:5:101")
     start, stop, count = fields
@@ -370,18 +401,24 @@ def _picked_fast(lines: Sequence[bytes], width: int, numbers: Sequence[int],
 class PointsFile:
     """A file of points whose header is read: its names, and its rows on demand."""
 
-    def __init__(self, origin: str, header: list[str], rows: Callable[..., Iterator[Chunk]]
-                 ) -> None:
+    def __init__(self, origin: str, header: list[str], rows: Callable[..., Iterator[Chunk]],
+                 nested: dict[str, tuple[int, ...]] | None = None) -> None:
         self.origin = origin
         self.header = header
         self._rows = rows
+        self.nested = nested or {}  # JSON Lines: the columns whose row 1 holds an array
 
     def chunks(self, numbers: Sequence[str], kept: Sequence[str] = (),
-               chunk_rows: int = CHUNK_ROWS) -> Iterator[Chunk]:
+               chunk_rows: int = CHUNK_ROWS,
+               arrays: dict[str, tuple[int, ...]] | None = None) -> Iterator[Chunk]:
         """The rows in chunks: ``numbers`` columns as doubles, ``kept`` columns verbatim.
 
-        Every other column is not read, so it may hold anything.
+        ``arrays`` (JSON Lines): columns read as nested lists of these shapes, each
+        chunk's column then of that shape plus (rows,), the rows last. Every other column
+        is not read, so it may hold anything.
         """
+        if arrays:
+            return self._rows(list(numbers), list(kept), chunk_rows, dict(arrays))
         return self._rows(list(numbers), list(kept), chunk_rows)
 
 
@@ -411,6 +448,8 @@ def read_csv(stream: IO[bytes], origin: str, max_line_bytes: int = MAX_LINE_BYTE
                   next(csv.reader([first.rstrip(b"\r").decode("utf-8")]))]
     except (UnicodeDecodeError, csv.Error, StopIteration):
         raise InputError(f"{origin}: the header is not a line of names") from None
+    if any("[" in name and "]" not in name for name in header):
+        header = _joined_subscripts(header)
     width = len(header)
 
     def chunks(numbers: list[str], kept: list[str], chunk_rows: int) -> Iterator[Chunk]:
@@ -439,6 +478,26 @@ def read_csv(stream: IO[bytes], origin: str, max_line_bytes: int = MAX_LINE_BYTE
             row += count
 
     return PointsFile(origin, header, chunks)
+
+
+def _joined_subscripts(header: list[str]) -> list[str]:
+    """An element's name cut at its commas by the CSV split (``W[1,0]`` unquoted: the
+    cells ``W[1`` and ``0]``) made one name again: ``W[1,0]``."""
+    out: list[str] = []
+    open_name: list[str] = []
+    for name in header:
+        if open_name:
+            open_name.append(name)
+            if "]" in name:
+                out.append(",".join(part.strip() for part in open_name))
+                open_name = []
+        elif "[" in name and "]" not in name:
+            open_name = [name]
+        else:
+            out.append(name)
+    if open_name:
+        out.extend(open_name)
+    return out
 
 
 def _parse_rows(lines: list[bytes], line_numbers: list[int], header: list[str], origin: str,
@@ -495,8 +554,17 @@ def read_jsonl(stream: IO[bytes], origin: str, max_line_bytes: int = MAX_LINE_BY
 
     first = load(head[0], 1)
     header = list(first)
+    nested = {}
+    for name, cell in first.items():
+        if isinstance(cell, list):  # an array input's, or a column kept or not read
+            with contextlib.suppress(InputError):
+                nested[name] = _array_cell(origin, 1, name, cell, None).shape
 
-    def chunks(numbers: list[str], kept: list[str], chunk_rows: int) -> Iterator[Chunk]:
+    def chunks(numbers: list[str], kept: list[str], chunk_rows: int,
+               arrays: dict[str, tuple[int, ...]] | None = None) -> Iterator[Chunk]:
+        if arrays:
+            yield from _with_arrays(chunks(numbers, [*kept, *arrays], chunk_rows), arrays)
+            return
         wanted = [*numbers, *kept]
 
         def point(obj: dict, row: int) -> list[float]:
@@ -557,7 +625,51 @@ def read_jsonl(stream: IO[bytes], origin: str, max_line_bytes: int = MAX_LINE_BY
             if too_long is not None:
                 raise _too_long(origin, row, too_long.line_number, max_line_bytes)
 
-    return PointsFile(origin, header, chunks)
+    def _with_arrays(plain: Iterator[Chunk], arrays: dict[str, tuple[int, ...]]
+                     ) -> Iterator[Chunk]:
+        """The chunks of ``plain`` (read with the array columns kept verbatim), those
+        columns made arrays of their shapes, the rows last."""
+        for chunk in plain:
+            kept_cells = dict(chunk.kept or {})
+            columns = dict(chunk.columns)
+            blocks = {name: np.empty((chunk.rows, *shape)) for name, shape in arrays.items()}
+            cells = {name: kept_cells.pop(name) for name in arrays}
+            for k in range(chunk.rows):
+                try:
+                    for name, shape in arrays.items():
+                        blocks[name][k] = _array_cell(origin, chunk.first_row + k, name,
+                                                      cells[name][k], shape)
+                except InputError:
+                    if k:  # the rows before it first
+                        yield _cut(chunk, columns, blocks, kept_cells, k)
+                    raise
+            yield _cut(chunk, columns, blocks, kept_cells, chunk.rows)
+
+    def _cut(chunk: Chunk, columns: dict[str, np.ndarray], blocks: dict[str, np.ndarray],
+             kept: dict[str, list[Any]], rows: int) -> Chunk:
+        """The first ``rows`` rows of a chunk, its array columns with the rows last."""
+        out = {name: column[:rows] for name, column in columns.items()}
+        out.update((name, np.moveaxis(block[:rows], 0, -1)) for name, block in blocks.items())
+        return Chunk(chunk.first_row, out, rows,
+                     {name: cells[:rows] for name, cells in kept.items()} or None)
+
+    return PointsFile(origin, header, chunks, nested)
+
+
+def _array_cell(origin: str, row: int, name: str, cell: Any,
+                shape: tuple[int, ...] | None) -> np.ndarray:
+    """A JSON Lines cell of nested lists as an array (of ``shape`` when given)."""
+    from .core.shapes import describe
+    from .values import as_array
+
+    try:
+        array = as_array(name, cell)
+    except InputError as error:
+        raise InputError(f"{origin}, row {row:,}: {error.message}") from None
+    if shape is not None and array.shape != shape:
+        raise InputError(f"{origin}, row {row:,}, column {name}: {describe(array.shape)}, "
+                         f"but row 1 has {describe(shape)}")
+    return array
 
 
 def read_points(path: str, stdin: IO[bytes] | None = None,

@@ -22,7 +22,7 @@ from .core.engine import backward, forward
 from .core.errors import EvaluationError, InputError, Remedy
 from .core.graph import Graph
 from .core.numbers import format_number
-from .descend import Outcome, Settings, Step, far_above
+from .descend import Outcome, Settings, Step, check_scalar_output, far_above
 from .numerics import array_math
 from .optimizers import learning_rate, make_optimizer
 
@@ -161,6 +161,79 @@ class _Model:
             pass
 
 
+class _ArrayModel(_Model):
+    """A program with vectors and matrices over batches of rows: the array engine over
+    ``TensorMath(rows=True, keep_rows=False)``, the batch axis last. A data column is a
+    scalar input per row (``(R,)``), a parameter or fixed array is shared (its shape and
+    an axis of 1), and the engine's gradient of a shared value comes out summed over the
+    rows (``matmul_to`` contracts over them), so a parameter's gradient is its own shape."""
+
+    def __init__(self, graph: Graph, fixed: Mapping[int, Any], data_names: Sequence[str],
+                 moving: Sequence[int], metrics: Sequence[str]) -> None:
+        from .numerics.tensor_math import TensorMath
+
+        super().__init__(graph, {}, data_names, moving, metrics)
+        self.xp = TensorMath(rows=True, keep_rows=False)
+        self.fixed = {i: _shared(v) for i, v in fixed.items()}
+        self.plan: Any = None  # the passes laid out at the first step (passes.ArrayPasses)
+        self._seed = np.ones(0)
+
+    def leaves(self, columns: Sequence[np.ndarray], params: Sequence[Any]) -> dict[int, Any]:
+        leaves: dict[int, Any] = dict(self.fixed)
+        for i, column in zip(self.data_ids, columns):
+            leaves[i] = column
+        for i, p in zip(self.moving, params):
+            leaves[i] = _shared(p)
+        return leaves
+
+    def step(self, columns: Sequence[np.ndarray], rows: int, params: Sequence[Any],
+             how: str) -> tuple[float, list[Any], list[float]]:
+        shared = [_shared(p) for p in params]
+        with np.errstate(all="ignore"):
+            if self.plan is None:
+                from .passes import ArrayPasses
+
+                self.plan = ArrayPasses(self.graph, self.leaves(columns, params), self.moving,
+                                        self.data_ids, self.xp)
+            # d loss_r / d loss_r = 1 at every row: a shared gate's gradient is its sum
+            # over the rows (a float 1 would count a shared term once, not once a row)
+            values, grads = self.plan.run(shared, columns, self._ones(rows))
+        loss = _reduce(values[self.graph.output], rows, how)
+        scale = 1.0 / rows if how == "mean" else 1.0
+        out = []
+        for g in grads:
+            if g.__class__ is np.ndarray:
+                g = g.reshape(np.shape(g)[:-1]) if np.ndim(g) else float(g)
+                if scale != 1.0:
+                    g = g * scale
+            else:
+                g = float(g) * scale
+            out.append(g)
+        return loss, out, [_reduce(values[i], rows, "mean") for i in self.metric_ids]
+
+    def _ones(self, rows: int) -> np.ndarray:
+        if self._seed.shape != (rows,):
+            self._seed = np.ones(rows)
+        return self._seed
+
+    def first_bad_row(self, data: Data, params: Sequence[Any]) -> None:
+        return None  # the batch engine's row-by-row report is for scalar programs
+
+
+def _shared(value: Any) -> Any:
+    """A value shared by every row: an array gets the batch axis of 1."""
+    if value.__class__ is np.ndarray:
+        return value[..., None]
+    return value
+
+
+def grad_norm(grads: Sequence[Any]) -> float:
+    """The norm of every element of the gradients (floats or arrays)."""
+    from .descend import grad_norm as norm
+
+    return norm(*grads)
+
+
 def train(graph: Graph, fixed: Mapping[int, float], moving: Sequence[int], data: Data,
           settings: Settings, training: Training, val: Data | None = None,
           on_step: Callable[[Step], None] | None = None,
@@ -170,9 +243,15 @@ def train(graph: Graph, fixed: Mapping[int, float], moving: Sequence[int], data:
     ``fixed`` binds every input the data does not give (``batch.bind_columns``). Ctrl-C
     ends the run with the outcome so far (``reason`` "interrupted").
     """
-    model = _Model(graph, fixed, data.names, moving, training.metrics)
+    check_scalar_output(graph, "the loss")
+    arrays = graph.arrays
+    model = (_ArrayModel if arrays else _Model)(graph, fixed, data.names, moving,
+                                                training.metrics)
     how = training.reduce
-    params = [float(fixed[i]) for i in moving]
+    params: list[Any] = [np.array(fixed[i], dtype=float) if arrays and np.ndim(fixed[i])
+                         else float(fixed[i]) for i in moving]
+    norm_of: Callable[..., float] = math.hypot if not arrays else (
+        lambda *grads: grad_norm(grads))
     start = tuple(params)
     start_loss, _, _ = model.measure(data, params, how)
     if not math.isfinite(start_loss):
@@ -207,10 +286,11 @@ def train(graph: Graph, fixed: Mapping[int, float], moving: Sequence[int], data:
             for first in range(0, n, size):
                 if step >= total:
                     break
-                batch = [c[first:first + size] for c in batch_columns]
+                batch = (batch_columns if size >= n else  # every row: the same arrays
+                         [c[first:first + size] for c in batch_columns])
                 rows = len(batch[0]) if batch else min(size, n - first)
                 loss, grads, metrics = model.step(batch, rows, params, how)
-                norm = math.hypot(*grads)
+                norm = norm_of(*grads)
                 if not (math.isfinite(loss) and math.isfinite(norm)):
                     raise _diverged(settings, step, epoch, last, loss)
                 last = (step, loss)

@@ -9,6 +9,7 @@ from typing import Any
 
 from .core.errors import InputError
 from .core.numbers import DECIMAL
+from .core.shapes import MAX_AXES
 
 ASCII_SPACE = " \t\n\r\f\v"  # str.strip() alone would also take Unicode spaces
 OUTSIDE_ASCII = re.compile(r"[^ -~\t\n\r\f\v]")  # what no binding may hold
@@ -55,8 +56,9 @@ def parse_array(name: str, text: str) -> Any:
             if depth == 0:
                 raise ValueError(f"{shown}: unmatched ']'")
             done = rows.pop()
-            if not done and expect_element:
-                raise ValueError(f"{shown}: an empty array (or a trailing ',')")
+            if expect_element:
+                raise ValueError(f"{shown}: a trailing ',' before ']'" if done
+                                 else f"{shown}: an empty array")
             rows[-1].append(done)
             depth -= 1
             expect_element = False
@@ -90,6 +92,9 @@ def as_array(name: str, value: Any) -> Any:
         if not level:
             raise InputError(f"the value of {name} is an empty array")
         shape.append(len(level))
+        if len(shape) > MAX_AXES:
+            raise InputError(f"the value of {name} is nested more than {MAX_AXES} deep: "
+                             f"arrays have at most {MAX_AXES} axes")
         level = level[0]
     flat: list[float] = []
     stack = [(value, 0)]
@@ -97,8 +102,9 @@ def as_array(name: str, value: Any) -> Any:
         item, depth = stack.pop()
         if depth < len(shape):
             if not isinstance(item, list) or len(item) != shape[depth]:
+                n = shape[depth]
                 raise InputError(f"the value of {name} is not rectangular: every row "
-                                 f"must have {shape[depth]} elements")
+                                 f"must have {n} element{'s' if n != 1 else ''}")
             stack.extend((element, depth + 1) for element in reversed(item))
         elif isinstance(item, bool) or not isinstance(item, int | float):
             raise InputError(f"the value of {name} must be numbers or lists of numbers")

@@ -13,13 +13,20 @@
    Measured with NumPy's parser and, when pyarrow (the extra ``fast``) is installed, with
    pyarrow's.
 3. Peak memory (the process's maximum resident set) for 1e7 rows. Goal: under 500 MB.
+4. Arrays: a 2-16-16-1 MLP (tanh, squared error; 337 parameters written as matrix
+   literals in the program text) over 1,000 rows of x[0], x[1], y, in process, against
+   hand-written NumPy in the same run. Two ways: every row's value and gradient of every
+   input (``eval --at``: per-row gradients of the shared weights too, 677 columns a row),
+   and the loss summed over the rows with the weights' summed gradients (training,
+   ``batch_arrays.loss_over_rows``). Goal: at most 2x NumPy.
 
-Run: python bench/batch.py [--rows 1000000] [--big-rows 10000000]
+Run: python bench/batch.py [--rows 1000000] [--big-rows 10000000] [--arrays-only]
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import subprocess
 import sys
 import tempfile
@@ -233,20 +240,119 @@ def peak_memory(rows: int, workdir: Path) -> None:
     points.unlink()
 
 
+# -- 4. arrays: a 2-16-16-1 MLP over rows ---------------------------------------------------
+
+MLP_SIZES = (2, 16, 16, 1)
+
+
+def mlp_weights(seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
+    rng = np.random.default_rng(seed)
+    return [(rng.standard_normal((m, n)) / np.sqrt(n), rng.standard_normal(m) * 0.1)
+            for n, m in itertools.pairwise(MLP_SIZES)]
+
+
+def mlp_program(weights: list[tuple[np.ndarray, np.ndarray]]) -> str:
+    """The program text: weights as literals, the loss of one row (x, y)."""
+    lines = []
+    for k, (w, b) in enumerate(weights, 1):
+        lines.append(f"W{k} = {w.tolist()!r}")
+        lines.append(f"b{k} = {b.tolist()!r}")
+    lines += ["x = [0, 0]; y = 0", "h1 = tanh(W1 @ x + b1)", "h2 = tanh(W2 @ h1 + b2)",
+              "o = (W3 @ h2 + b3)[0]", "(o - y)^2"]
+    return "\n".join(lines) + "\n"
+
+
+def mlp_numpy(weights: list, x: np.ndarray, y: np.ndarray, per_row: bool) -> tuple:
+    """The loss and gradients by hand, rows first: per row (x's too), or summed."""
+    (w1, b1), (w2, b2), (w3, b3) = weights
+    a1 = x @ w1.T + b1
+    h1 = np.tanh(a1)
+    h2 = np.tanh(h1 @ w2.T + b2)
+    o = (h2 @ w3.T + b3)[:, 0]
+    r = o - y
+    loss = r * r
+    g_o = 2 * r[:, None]  # rows x 1
+    g_h2 = g_o @ w3
+    g_a2 = g_h2 * (1 - h2 * h2)
+    g_h1 = g_a2 @ w2
+    g_a1 = g_h1 * (1 - h1 * h1)
+    if per_row:
+        return (loss, np.einsum("ri,rj->rij", g_a1, x), g_a1, np.einsum("ri,rj->rij", g_a2, h1),
+                g_a2, np.einsum("ri,rj->rij", g_o, h2), g_o, g_a1 @ w1, -g_o[:, 0])
+    return (loss.sum(), g_a1.T @ x, g_a1.sum(0), g_a2.T @ h1, g_a2.sum(0), g_o.T @ h2,
+            g_o.sum(0))
+
+
+def arrays(rows: int = 1000) -> None:
+    from backprop_cli.api import parse_program
+    from backprop_cli.batch_arrays import (
+        evaluate_array_chunks,
+        loss_over_rows,
+        plan_array_columns,
+        row_values,
+    )
+    from backprop_cli.points import Chunk
+
+    weights = mlp_weights()
+    text = mlp_program(weights)
+    rng = np.random.default_rng(1)
+    x, y = rng.standard_normal((rows, 2)), rng.standard_normal(rows)
+    columns = {"x[0]": x[:, 0], "x[1]": x[:, 1], "y": y}
+    graph = parse_program(text)
+    plan = plan_array_columns(graph, {}, list(columns), "rows")
+    params = [graph.names[f"{kind}{k}"] for k in (1, 2, 3) for kind in "Wb"]
+
+    def eval_at() -> list:
+        return list(evaluate_array_chunks(plan.graph, plan.fixed, [Chunk(1, columns, rows)]))
+
+    def training() -> object:
+        leaves = row_values(graph, plan.fixed, columns, rows)
+        return loss_over_rows(graph, leaves, params, rows)
+
+    # the same numbers first
+    (got,) = eval_at()
+    want = mlp_numpy(weights, x, y, per_row=True)
+    assert np.allclose(got.value, want[0], rtol=1e-12)
+    d_w2 = np.column_stack(got.grads[32 + 16:32 + 16 + 256])  # W1 (32), b1 (16), then W2
+    assert np.allclose(d_w2, want[3].reshape(rows, -1), rtol=1e-10, atol=1e-14)
+    summed = training()
+    want_sum = mlp_numpy(weights, x, y, per_row=False)
+    assert np.isclose(summed.loss, want_sum[0], rtol=1e-12)  # type: ignore[attr-defined]
+    assert np.allclose(summed.grads[2], want_sum[3], rtol=1e-10)  # type: ignore[attr-defined]
+
+    t_parse = best_of(5, lambda: parse_program(text))
+    t_eval = best_of(20, eval_at)
+    t_eval_np = best_of(20, lambda: mlp_numpy(weights, x, y, per_row=True))
+    t_train = best_of(20, training)
+    t_train_np = best_of(20, lambda: mlp_numpy(weights, x, y, per_row=False))
+    print(f"\narrays: a 2-16-16-1 MLP over {rows:,} rows, forward and backward, in process")
+    print(f"  parse the program text (337 parameters as literals)   {t_parse * 1e3:7.2f} ms")
+    for label, ours, floor in [
+            ("every row's gradients (eval --at, 677 columns)", t_eval, t_eval_np),
+            ("summed over rows (training, loss_over_rows)", t_train, t_train_np)]:
+        print(f"  {label:48s} backprop {ours * 1e3:7.2f} ms   NumPy {floor * 1e3:7.2f} ms   "
+              f"{ours / floor:5.2f}x   (goal: at most 2x)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--big-rows", type=int, default=10_000_000)
     parser.add_argument("--compute-part", choices=COMPUTE_PARTS, help=argparse.SUPPRESS)
+    parser.add_argument("--arrays-only", action="store_true", help="only part 4")
     args = parser.parse_args()
     if args.compute_part:
         print(compute_part(args.compute_part, args.rows))
+        return
+    if args.arrays_only:
+        arrays()
         return
     compute(args.rows)
     with tempfile.TemporaryDirectory() as tmp:
         end_to_end(args.rows, Path(tmp))
         if args.big_rows:
             peak_memory(args.big_rows, Path(tmp))
+    arrays()
 
 
 if __name__ == "__main__":

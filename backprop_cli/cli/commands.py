@@ -80,13 +80,16 @@ Examples:
 @click.option("--max-digits", default=None, type=click.IntRange(1), metavar="N",
               help="With --exact, refuse a number of more than N digits (numerator or "
                    "denominator)  [default: 100,000].")
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(0),
+              help="The seed of randn and uniform in the program: the same seed, the same "
+                   "numbers.")
 @click.pass_context
 def eval_command(ctx: click.Context, fmt: str | None, at: str | None, sweeps: tuple[str, ...],
                  chunk_rows: int, keep: tuple[str, ...], max_line_bytes: int,
                  only_value: bool, only_grad: tuple[str, ...],
                  each_line: bool, allow_nonfinite: bool, precision: int, max_rows: int,
                  explain: bool, tie_rule: str, exact_mode: bool, max_digits: int | None,
-                 **program: Any) -> None:
+                 seed: int, **program: Any) -> None:
     """Evaluate PROGRAM at a point: every node's value and gradient.
 
     PROGRAM is a formula or a program of statements separated by ';' or newlines
@@ -114,7 +117,8 @@ def eval_command(ctx: click.Context, fmt: str | None, at: str | None, sweeps: tu
                 refuse("--each-line", other, "--each-line writes one JSON object per line")
         if fmt not in (None, "json", "jsonl"):
             refuse("--each-line", f"--format {fmt}", "--each-line writes JSON Lines")
-        evaluate_each_line(ctx, ProgramSpec(**program), allow_nonfinite, tie_rule, exact_mode)
+        evaluate_each_line(ctx, ProgramSpec(**program, seed=seed), allow_nonfinite, tie_rule,
+                           exact_mode)
         return
     if batch:
         if number:
@@ -130,7 +134,7 @@ def eval_command(ctx: click.Context, fmt: str | None, at: str | None, sweeps: tu
                 raise click.UsageError(
                     f"{option} is for the table; with {batch} every number is written "
                     "in full, so that it reads back as the same double", ctx=ctx)
-        evaluate_many(ctx, ProgramSpec(**program), at, sweeps, fmt or "csv", chunk_rows,
+        evaluate_many(ctx, ProgramSpec(**program, seed=seed), at, sweeps, fmt or "csv", chunk_rows,
                       allow_nonfinite, tie_rule, keep=keep, max_line_bytes=max_line_bytes)
         return
     for option, parameter in (("--keep", "keep"), ("--max-line-bytes", "max_line_bytes")):
@@ -156,7 +160,7 @@ def eval_command(ctx: click.Context, fmt: str | None, at: str | None, sweeps: tu
     fmt = fmt or "table"
     if fmt == "jsonl":
         raise click.UsageError("--format jsonl is for --at, --sweep or --each-line", ctx=ctx)
-    graph, values, _ = load_program(ctx, ProgramSpec(**program))
+    graph, values, _ = load_program(ctx, ProgramSpec(**program, seed=seed), bind_later=True)
     result = evaluate_at(graph, values, ties=tie_rule, exact=exact_mode,
                          allow_nonfinite=allow_nonfinite, max_digits=max_digits)
     if explain:
@@ -211,7 +215,13 @@ def evaluate_many(ctx: click.Context, spec: ProgramSpec, at: str | None,
     reads_stdin = spec.file == "-" or (spec.file is None and spec.arguments[:1] == ("-",))
     if at == "-" and reads_stdin:
         raise click.UsageError("the program and --at cannot both come from stdin", ctx=ctx)
-    graph, values, _ = load_program(ctx, spec)
+    points = read_points(str(at), stdin_bytes(), max_line_bytes) if at is not None else None
+    shapes: dict[str, tuple[int, ...]] = {}
+    if points is not None:  # element columns and nested lists: arrays, built so
+        from ..batch_arrays import header_shapes
+
+        shapes = header_shapes(points.header, points.origin, points.nested)
+    graph, values, _ = load_program(ctx, spec, input_shapes=shapes)
     if sweep_texts:
         try:
             sweeps = [parse_sweep(text) for text in sweep_texts]
@@ -222,23 +232,48 @@ def evaluate_many(ctx: click.Context, spec: ProgramSpec, at: str | None,
         chunks = sweep_chunks(sweeps, chunk_rows)
         origin = "--sweep"
     else:
-        points = read_points(str(at), stdin_bytes(), max_line_bytes)
+        assert points is not None
         origin = points.origin
         # a column wins over a --values file; a binding on the command line and a column
         # for the same input is an error (bind_columns)
         arguments = spec.arguments[1:] if spec.file is None else spec.arguments
         on_command_line = {parse_binding(text)[0] for text in arguments}
-        header = set(points.header)
+        header = set(points.header) | set(shapes)
         values = {name: value for name, value in values.items()
                   if name in on_command_line or name not in header}
-        columns = choose_columns(graph, points.header, values, origin, kept)
-        chunks = points.chunks(columns, kept, chunk_rows)
-    fixed = bind_columns(graph, values, columns, origin)
     keep_freed_memory()  # each chunk's arrays reuse the last one's memory
-    evaluated = evaluate_chunks(graph, fixed, chunks, allow_nonfinite=allow_nonfinite,
-                                origin=origin, xp=ties.namespace(array_math, tie_rule))
-    report = BatchReport(list(graph.input_names()), evaluated, kept)
+    if graph.arrays:
+        from ..batch_arrays import evaluate_array_chunks, plan_array_columns
+
+        plan = plan_array_columns(graph, values, columns if points is None else points.header,
+                                  origin, kept, None if points is None else points.nested,
+                                  partial=points is None)
+        if points is not None:
+            chunks = points.chunks(plan.numbers, kept, chunk_rows, plan.nested)
+        evaluated = evaluate_array_chunks(plan.graph, plan.fixed, chunks,
+                                          allow_nonfinite=allow_nonfinite, origin=origin,
+                                          ties=tie_rule)
+        report = BatchReport(plan.names, evaluated, kept, plan.value_names)
+    else:
+        if points is not None:
+            columns = choose_columns(graph, points.header, values, origin, kept)
+            chunks = points.chunks(columns, kept, chunk_rows)
+        fixed = bind_columns(graph, values, columns, origin)
+        evaluated = evaluate_chunks(graph, fixed, chunks, allow_nonfinite=allow_nonfinite,
+                                    origin=origin, xp=ties.namespace(array_math, tie_rule))
+        report = BatchReport(list(graph.input_names()), evaluated, kept)
     show(render("batch", "jsonl" if fmt in ("json", "jsonl") else "csv", report))
+
+
+def scalar_or_point(graph: Any) -> Any:
+    """The number system of one point: NumPy's for a program with arrays."""
+    if graph.arrays:
+        from ..numerics.tensor_math import POINT
+
+        return POINT
+    from ..core import scalar_math
+
+    return scalar_math
 
 
 GRAPH_EPILOG = """\b
@@ -248,17 +283,19 @@ Examples:
   backprop graph -f samples/sigmoid.bp --expand -o neuron.svg
   backprop graph -f samples/neuron.bp -F dot | dot -Tpng -o neuron.png
   backprop graph -f samples/neuron.bp -F mermaid >> notes.md
+  backprop graph -f samples/neuron.bp -o neuron.html # a page to step through, offline
 """
 
 @click.command("graph", cls=FormulaFirstCommand, epilog=GRAPH_EPILOG)
 @program_options
 @click.option("-F", "--format", "fmt", default=None,
-              type=click.Choice(["tree", "dot", "mermaid", "svg", "png", "pdf"]),
+              type=click.Choice(["tree", "dot", "mermaid", "svg", "png", "pdf", "html"]),
               help="tree (the default on a terminal), dot (the default otherwise), mermaid, "
-                   "or svg/png/pdf rendered by Graphviz (with -o).")
+                   "svg/png/pdf rendered by Graphviz (with -o), or html: one offline page "
+                   "that steps through the passes, its inputs editable.")
 @click.option("-o", "--out", "out", metavar="FILE",
-              help="Write to FILE; its extension (.svg .png .pdf .dot .gv .mmd .txt) sets "
-                   "the format.")
+              help="Write to FILE; its extension (.svg .png .pdf .dot .gv .mmd .txt .html) "
+                   "sets the format.")
 @click.option("--layout", default="auto", show_default=True,
               type=click.Choice(["auto", "dot", "sfdp"]),
               help="Graphviz's layout for dot/svg/png/pdf: dot (ranked left to right, "
@@ -279,7 +316,7 @@ def graph_command(ctx: click.Context, fmt: str | None, out: str | None, layout: 
     With values for every input (bindings, a --values file or the program's own) each
     wire shows its value (green) and gradient (red); with no values, the structure alone.
     """
-    from ..api import bind_inputs
+    from ..api import bind_inputs, shaped_for
     from ..core.engine import evaluate_graph
     from ..render.drawing import Picture
     if out == "-":
@@ -287,21 +324,39 @@ def graph_command(ctx: click.Context, fmt: str | None, out: str | None, layout: 
     fmt = format_from_path(out, fmt) or ("tree" if sys.stdout.isatty() and not out else "dot")
     if fmt in ("png", "pdf") and out is None:
         raise click.UsageError(f"--format {fmt} writes a binary file: give -o FILE", ctx=ctx)
-    graph, values, given = load_program(ctx, ProgramSpec(**program))
+    spec = ProgramSpec(**program)
+    graph, values, given = load_program(ctx, spec)
+    graph = shaped_for(graph, values)
+    if fmt == "html":
+        from ..render.graph_html import refuse_arrays
+
+        refuse_arrays(graph)
     try:
         bound = bind_inputs(graph, values)
     except InputError:
-        if given:
+        if given or fmt == "html":  # the page starts at a point
             raise
         picture = Picture(graph, layout=layout)
     else:
-        evaluation = evaluate_graph(graph, bound, allow_nonfinite=allow_nonfinite)
+        xp: Any = scalar_or_point(graph)
+        evaluation = evaluate_graph(graph, bound, allow_nonfinite=allow_nonfinite, xp=xp)
         picture = Picture(graph, evaluation.values, evaluation.grads, layout)
     if fmt == "tree":
         # each level indents by 4 columns: keep the deepest line readable
         width = 120 if out else make_console().width
         depth = max_depth or max(4, min(40, (width - 40) // 4))
         show(render("graph", "tree", picture, precision=precision, max_depth=depth), out)
+        return
+    if fmt == "html":
+        from ..render.graph_html import has_blocks, make_page
+
+        pictures = [picture]
+        if not spec.expand and has_blocks(graph):  # and the blocks expanded, to toggle
+            expanded, _, _ = load_program(ctx, spec._replace(expand=True))
+            evaluation = evaluate_graph(expanded, bind_inputs(expanded, values),
+                                        allow_nonfinite=allow_nonfinite)
+            pictures.append(Picture(expanded, evaluation.values, evaluation.grads, layout))
+        show(render("graph", "html", make_page(pictures), precision=precision), out)
         return
     show(render("graph", fmt, picture, precision=precision), out)
 
@@ -369,10 +424,11 @@ def check_command(ctx: click.Context, tol: float, fmt: str, **program: Any) -> N
     Exit status 1 when an input fails (a kink, where the function has no derivative,
     is reported as such and does not fail).
     """
-    from ..api import bind_inputs
+    from ..api import bind_inputs, shaped_for
     from ..check import CheckReport, gradient_check
 
     graph, values, _ = load_program(ctx, ProgramSpec(**program))
+    graph = shaped_for(graph, values)
     rows = gradient_check(graph, bind_inputs(graph, values), tol)
     show(render("check", fmt, CheckReport(rows, tol, graph.output_name)))
     if any(row.status == "FAIL" for row in rows):
@@ -396,12 +452,13 @@ def hessian_command(ctx: click.Context, fmt: str, precision: int, **program: Any
     Exact, not finite differences: forward-mode dual numbers run through the backward
     pass, one column per input.
     """
-    from ..api import bind_inputs
-    from ..hessian import HessianReport, hessian
+    from ..api import bind_inputs, shaped_for
+    from ..hessian import HessianReport, hessian, input_labels
 
     graph, values, _ = load_program(ctx, ProgramSpec(**program))
+    graph = shaped_for(graph, values)
     matrix = hessian(graph, bind_inputs(graph, values))
-    names = list(graph.input_names())
+    names = input_labels(graph)
     report = HessianReport(names, matrix, graph.output_name)
     show(render("hessian", fmt, report, precision=precision))
 
@@ -423,7 +480,7 @@ name, the other inputs are the parameters):
 """
 
 # options that mean something only with --data, and those of each schedule
-DATA_OPTIONS = ("val", "batch_size", "epochs", "seed", "shuffle", "reduce", "metrics")
+DATA_OPTIONS = ("val", "batch_size", "epochs", "shuffle", "reduce", "metrics")
 SCHEDULE_OPTIONS = (("lr_end", ("linear", "cosine")), ("step_size", ("step",)),
                     ("gamma", ("step",)))
 
@@ -475,7 +532,8 @@ SCHEDULE_OPTIONS = (("lr_end", ("linear", "cosine")), ("step_size", ("step",)),
 @click.option("--epochs", default=None, type=click.IntRange(1), metavar="N",
               help="Go through the rows N times (instead of --steps).")
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(0),
-              help="The seed of the shuffling: the same seed, the same run.")
+              help="The seed of randn and uniform in the program and of the shuffling: the "
+                   "same seed, the same run.")
 @click.option("--shuffle/--no-shuffle", default=True, show_default=True,
               help="Shuffle the rows each epoch (with --batch-size).")
 @click.option("--reduce", default="mean", show_default=True,
@@ -537,7 +595,7 @@ def descend_command(ctx: click.Context, wrt: str | None, lr: float, steps: int, 
     except (ValueError, click.BadParameter):
         raise click.BadParameter("write two numbers from 0 up to (not including) 1, such as "
                                  "0.9,0.999", ctx=ctx, param_hint="'--betas'") from None
-    spec = ProgramSpec(**program)
+    spec = ProgramSpec(**program, seed=seed)
     reads_stdin = spec.file == "-" or (spec.file is None and spec.arguments[:1] == ("-",))
     for option, path in (("--data", data), ("--val", val)):
         if path == "-" and reads_stdin:
@@ -555,9 +613,12 @@ def descend_command(ctx: click.Context, wrt: str | None, lr: float, steps: int, 
                       epochs, seed, shuffle, reduce, metrics, save, progress, trace, chart,
                       fmt)
         return
+    from ..api import shaped_for
+
+    graph = shaped_for(graph, values)
     names = choose_inputs(graph, wrt_list(wrt), "--wrt")
     recorder = Recorder(trace, names, steps, progress if fmt == "table" or progress
-                        else False, chart=chart)
+                        else False, chart=chart, shapes=_shapes(graph, names))
     with recorder:
         try:
             outcome = descend_inputs(graph, values, names, settings,
@@ -596,6 +657,9 @@ def train_on_data(ctx: click.Context, spec: ProgramSpec, graph: Any, values: dic
     # a column wins over --values; a column and a binding for one input is an error
     values = {name: value for name, value in values.items()
               if name in on_command_line or name not in data.names}
+    from ..api import shaped_for
+
+    graph = shaped_for(graph, values)
     fixed = bind_columns(graph, values, list(data.names), data.origin)
     if wrt is None:
         names = [name for name in graph.input_names() if name not in data.names]
@@ -619,7 +683,8 @@ def train_on_data(ctx: click.Context, spec: ProgramSpec, graph: Any, values: dic
     settings = settings._replace(steps=total)
     recorder = Recorder(trace, names, total, progress if fmt == "table" or progress
                         else False, chart=chart, data=True, metrics=training.metrics,
-                        val=val is not None, epochs=epochs or 0)
+                        val=val is not None, epochs=epochs or 0,
+                        shapes=_shapes(graph, names))
     with recorder:
         try:
             outcome = train(graph, fixed, ids, data, settings, training, val,
@@ -630,6 +695,11 @@ def train_on_data(ctx: click.Context, spec: ProgramSpec, graph: Any, values: dic
     report = DescentReport(outcome, graph.output_name, settings, recorder.history,
                            data.origin, reduce, batch_size or 0, seed)
     _finish(report, recorder, fmt, chart, save)
+
+
+def _shapes(graph: Any, names: list[str]) -> list[tuple[int, ...]]:
+    """The shape of each named input (the trace has a column per element)."""
+    return [graph.nodes[graph.names[name]].shape or () for name in names]
 
 
 def _finish(report: Any, recorder: Any, fmt: str, chart: bool, save: str | None) -> None:
@@ -784,6 +854,59 @@ def plot_command(ctx: click.Context, sweeps: tuple[str, ...], out: str | None,
     show(plot.to_file(out, curve, output, axis.name), out)
 
 
+CODEGEN_EPILOG = """\b
+Examples:
+  backprop codegen "(x+y)*z"                                # Python, math only
+  backprop codegen -f samples/neuron.bp --lang c -o neuron.c
+  backprop codegen -f samples/sigmoid.bp --lang numpy --wrt w0,w1
+  backprop codegen -f samples/functions.bp --lang js --trace -o loss.mjs
+  backprop codegen "sigmoid(w*x + b)" --lang python --name neuron > neuron.py
+"""
+
+
+@click.command("codegen", cls=FormulaFirstCommand, epilog=CODEGEN_EPILOG)
+@program_options
+@click.option("--lang", default="python", show_default=True,
+              type=click.Choice(["python", "numpy", "c", "js"]),
+              help="python (math only), numpy (element by element over arrays), c (C99, "
+                   "math.h) or js (an ES module).")
+@click.option("--wrt", metavar="NAMES", help="The gradient by these inputs only (x,y).")
+@click.option("--name", "function_name", metavar="NAME",
+              help="The function's name (default value_and_grad; valueAndGrad in js).")
+@click.option("--trace", is_flag=True,
+              help="js: also export trace(inputs), every node's value and gradient by id.")
+@click.option("-o", "--out", "out", metavar="FILE", help="Write to FILE instead of stdout.")
+@click.pass_context
+def codegen_command(ctx: click.Context, lang: str, wrt: str | None,
+                    function_name: str | None, trace: bool, out: str | None,
+                    **program: Any) -> None:
+    """Print one standalone function that computes PROGRAM's value and gradient.
+
+    One statement per gate in the program's order, then the backward pass, each with its
+    source formula as a comment; user defs are helper functions. Domain errors give NaN
+    or an infinity (C also returns 1), as backprop eval --allow-nonfinite shows them.
+    """
+    import re
+
+    from ..codegen.generate import generate
+    from ..core.names import choose_inputs
+
+    if trace and lang != "js":
+        raise click.UsageError("--trace is for --lang js (the module a web page imports)",
+                               ctx=ctx)
+    if function_name is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*",
+                                                      function_name):
+        raise click.UsageError(f"--name {function_name!r} is not a name: use letters, "
+                               "digits and underscores, not starting with a digit", ctx=ctx)
+    graph, _values, given = load_program(ctx, ProgramSpec(**program))
+    if given:
+        raise click.UsageError("codegen works on the program alone: it takes no NAME=VALUE "
+                               "bindings (the generated function takes the inputs)", ctx=ctx)
+    names = choose_inputs(graph, wrt_list(wrt), "--wrt")
+    text = generate(graph, lang, name=function_name, wrt=names, trace=trace)
+    show(text, None if out in (None, "-") else out)
+
+
 @click.command("ops")
 @click.option("-F", "--format", "fmt", default="table", show_default=True,
               type=click.Choice(["table", "json"]), help="Output format.")
@@ -793,4 +916,4 @@ def ops_command(fmt: str) -> None:
 
 
 COMMANDS = (eval_command, graph_command, diff_command, check_command, hessian_command,
-            descend_command, plot_command, ops_command)
+            descend_command, plot_command, ops_command, codegen_command)

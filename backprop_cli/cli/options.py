@@ -253,6 +253,7 @@ class ProgramSpec(NamedTuple):
     expand: bool
     max_nodes: int
     max_bytes: int
+    seed: int = 0  # of randn and uniform in the program (the commands with --seed)
 
 
 def program_options(command: Any) -> Any:
@@ -310,15 +311,20 @@ def split_arguments(ctx: click.Context,
     return program, args, reads_stdin
 
 
-def load_program(ctx: click.Context, spec: ProgramSpec,
-                 inline_functions: bool = False) -> tuple[Any, dict[str, float], bool]:
-    """The graph, the values bound on the command line, and whether any were given."""
+def load_program(ctx: click.Context, spec: ProgramSpec, inline_functions: bool = False,
+                 input_shapes: dict[str, tuple[int, ...]] | None = None,
+                 bind_later: bool = False) -> tuple[Any, dict[str, float], bool]:
+    """The graph, the values bound on the command line, and whether any were given.
+
+    The inputs bound to arrays on the command line, and those of ``input_shapes`` (a
+    data file's arrays), are built with their shapes, so that ``W @ x`` parses; with
+    ``bind_later`` other inputs may still be bound to arrays (``api.parse_program``)."""
     from ..api import array_shapes, parse_program
 
     program, args, _ = split_arguments(ctx, spec)
     values = collect_values(ctx, args, None, spec.max_bytes)
     text, origin = read_program(program, spec.file, spec.max_bytes)
-    shapes = array_shapes(values)  # inputs bound to arrays: their shapes, for the build
+    shapes = {**dict(input_shapes or {}), **array_shapes(values)}
     values_text = None
     if spec.values_file is not None:
         values_text, values_origin = read_program(None, spec.values_file, spec.max_bytes)
@@ -326,7 +332,8 @@ def load_program(ctx: click.Context, spec: ProgramSpec,
             shapes = {**array_shapes(parse_values_file(values_text, values_origin)), **shapes}
     graph = parse_program(text, origin=origin, output=spec.output, expand=spec.expand,
                           max_nodes=spec.max_nodes, max_bytes=spec.max_bytes,
-                          inline_functions=inline_functions, input_shapes=shapes)
+                          inline_functions=inline_functions, input_shapes=shapes,
+                          seed=spec.seed, bind_later=bind_later)
     if values_text is not None:  # the names the program takes; others are skipped
         text, origin = values_text, values_origin
         shared = parse_values_file(text, origin, wanted=set(graph.input_names()))
@@ -339,6 +346,7 @@ def load_program(ctx: click.Context, spec: ProgramSpec,
 GRAPH_EXTENSIONS: dict[str, tuple[str, ...]] = {
     "svg": ("svg",), "png": ("png",), "pdf": ("pdf",), "dot": ("dot",), "gv": ("dot",),
     "mmd": ("mermaid",), "mermaid": ("mermaid",), "txt": ("tree", "dot", "mermaid"),
+    "html": ("html",), "htm": ("html",),
 }
 
 
@@ -360,7 +368,7 @@ def format_from_path(path: str | None, fmt: str | None = None) -> str | None:
         what = f"the extension .{suffix} names no format" if suffix else "no extension"
         raise click.UsageError(
             f"-o {path}: {what}; name the file with one of {known}, "
-            "or give the format with -F (tree, dot, mermaid, svg, png, pdf)")
+            "or give the format with -F (tree, dot, mermaid, svg, png, pdf, html)")
     if fmt is not None and fmt not in allowed:
         raise click.UsageError(
             f"-o {path}: a .{suffix} file holds {' or '.join(allowed)}, not {fmt}; "

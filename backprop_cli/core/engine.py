@@ -140,7 +140,11 @@ def backward_arrays(graph: Graph, values: Sequence[Any], xp: Any,
     nodes = graph.nodes
     needs = graph.needs_grad
     grads: list[Any] = [None] * len(nodes)
-    grads[graph.output] = xp.ONE if seed is None else seed
+    if seed is None:  # an array output: the gradient of the sum of its elements
+        out = values[graph.output]
+        seed = xp.ONE if out.__class__ is float or not getattr(out, "ndim", 0) else (
+            xp.spread(xp.ONE, out))
+    grads[graph.output] = seed
     unbroadcast = xp.unbroadcast
     i = graph.output
     try:

@@ -12,6 +12,8 @@ from collections.abc import Callable, Sequence
 
 Shape = tuple[int, ...]
 SCALAR: Shape = ()
+# Arrays have at most this many axes (NumPy's bound is 64; over rows the batch adds one).
+MAX_AXES = 32
 
 
 class ShapeError(Exception):
@@ -26,6 +28,11 @@ def describe(shape: Shape) -> str:
         return f"a vector of {shape[0]}"
     sizes = "x".join(str(n) for n in shape)
     return f"a matrix {sizes}" if len(shape) == 2 else f"an array {sizes}"
+
+
+def _bare(shape: Shape) -> str:
+    """``matrix 16x2``, ``vector of 3``: a shape without its article, as in ``A @ B``."""
+    return describe(shape).split(" ", 1)[1]
 
 
 def size_of(shape: Shape) -> int:
@@ -76,7 +83,7 @@ def matmul(static: object, a: Shape, b: Shape) -> Shape:
     inner_a = a[-1]
     inner_b = b[0]
     if inner_a != inner_b:
-        raise ShapeError(f"{describe(a)} @ {describe(b)}: the inner sizes differ "
+        raise ShapeError(f"{_bare(a)} @ {_bare(b)}: the inner sizes differ "
                          f"({inner_a} and {inner_b})")
     return a[:-1] + b[1:]
 
@@ -131,16 +138,27 @@ def stack(static: object, *shapes: Shape) -> Shape:
         if shape != first:
             raise ShapeError(f"the elements of an array literal differ in shape: element 0 "
                              f"is {describe(first)}, element {k} is {describe(shape)}")
+    if len(first) >= MAX_AXES:
+        raise ShapeError(f"an array literal nested more than {MAX_AXES} deep: arrays have at "
+                         f"most {MAX_AXES} axes (vectors and matrices have 1 and 2)")
     return (len(shapes), *first)
 
 
 def index(static: object, a: Shape) -> Shape:
     """The shape of ``a[static]``: a tuple of ints (dropping an axis) and slices."""
     subscripts: tuple[int | slice, ...] = static  # type: ignore[assignment]
+    if len(subscripts) > len(a):
+        plural = "s" if len(subscripts) > 1 else ""
+        raise ShapeError(f"{len(subscripts)} subscript{plural} for {describe(a)}")
     result: list[int] = []
     for axis, subscript in enumerate(subscripts):
         size = a[axis]
         if isinstance(subscript, slice):
+            for bound in (subscript.start, subscript.stop):
+                if bound is not None and not -size <= bound <= size:
+                    raise ShapeError(f"index {bound} is out of range for an axis of {size}")
             result.append(len(range(*subscript.indices(size))))
+        elif not -size <= subscript < size:
+            raise ShapeError(f"index {subscript} is out of range for an axis of {size}")
     result.extend(a[len(subscripts):])
     return tuple(result)

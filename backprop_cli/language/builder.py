@@ -29,6 +29,7 @@ from ..core.ops import (
 )
 from ..core.shapes import ShapeError, broadcast, describe
 from ..core.source import Source
+from .initialisers import INITIALISERS
 from .lexer import tokenize
 from .parser import parse
 
@@ -63,9 +64,16 @@ class GraphBuilder:
         allow_nonfinite: bool = False,
         inline_functions: bool = False,
         input_shapes: dict[str, tuple[int, ...]] | None = None,
+        seed: int = 0,
+        bind_later: bool = False,
     ) -> None:
         self.source = source
+        self.seed = seed  # of randn and uniform (language.initialisers)
+        self.draws = 0  # the random calls read so far
         self.input_shapes = input_shapes or {}
+        # inputs the program does not assign may be bound to arrays before evaluation
+        # (``api.shaped_for``): a shape that rests on them waits for the bindings
+        self.bind_later = bind_later
         self.allow_nonfinite = allow_nonfinite
         # copy user functions in at their calls (the training loop's fast path)
         self.inline_functions = inline_functions
@@ -77,6 +85,9 @@ class GraphBuilder:
         # the shape of each node; None inside a def body, where it depends on the call
         self.shapes: list[tuple[int, ...] | None] = []
         self.arrays = False  # whether a node is an array (or a tensor op is used)
+        # nodes known to rest (or not) on an input bound later, whose shape is not known
+        # while the program is read (``_unbound``); their shapes wait for the bindings
+        self._rests: dict[int, bool] = {}
         self.names: dict[str, int] = {}
         self.assigned_at: dict[str, int] = {}
         self.first_read: dict[str, int] = {}
@@ -133,15 +144,57 @@ class GraphBuilder:
                   start: int, end: int) -> tuple[int, ...] | None:
         """The shape of a new node, or a shape error at its span with both shapes."""
         shapes = [self.shapes[a] for a in args]
+        if None in shapes:  # an argument's shape waits for the bindings
+            return None
         try:
             shape = node_shape(op, value, shapes)  # type: ignore[arg-type]
         except ShapeError as error:
+            if any(self._unbound(a) for a in args):
+                # an input bound later may be an array: the shapes are inferred and
+                # checked again when the bindings are known (``api.shaped_for``)
+                self.arrays = True
+                return None
             message = str(error)
             if isinstance(op, Block):
                 message = f"{op.name}({', '.join(describe(s) for s in shapes)}): {message}"
             raise InputError(message, source=self.source, start=start, end=end) from None
         self.arrays = self.arrays or bool(shape) or op.tensor
         return shape
+
+    def _unbound(self, node: int) -> bool:
+        """Whether ``node``'s shape rests on an input that the program does not assign and
+        whose shape is not given (bound later: a scalar only for now). A loop over the
+        nodes it is computed from, remembered, so each node is looked at about once."""
+        rests = self._rests
+        if not self.bind_later:
+            return False
+        known = rests.get(node)
+        if known is not None:
+            return known
+        nodes, shapes, given = self.nodes, self.shapes, self.input_shapes
+        seen = {node}
+        stack = [node]
+        found = False
+        while stack:
+            i = stack.pop()
+            if rests.get(i) or shapes[i] is None:
+                found = True
+                break
+            if i in rests:
+                continue
+            n = nodes[i]
+            if n.op is INPUT and n.value is None and n.name not in given:
+                found = True
+                break
+            for a in n.args:
+                if a not in seen:
+                    seen.add(a)
+                    stack.append(a)
+        if found:
+            rests[node] = True
+        else:
+            rests.update(dict.fromkeys(seen, False))
+        return found
 
     def _binary(self, op: Op, children: list, start: int, end: int) -> int:
         return self._add(op, (children[0], children[1]), start, end)
@@ -202,6 +255,9 @@ class GraphBuilder:
     def index(self, children: list, start: int, end: int) -> int:
         node, items = children
         shape = self.shapes[node]
+        if shape is not None and len(items) > len(shape) and self.scope is None and \
+                self._unbound(node):
+            shape = None  # indexes an input bound later: checked once its shape is known
         if shape is not None and len(items) > len(shape):
             raise InputError(
                 f"{len(items)} subscript{'s' if len(items) > 1 else ''} for "
@@ -236,6 +292,7 @@ class GraphBuilder:
         if not seen or set(range(min(seen), len(self.nodes))) != seen:
             return
         first = min(seen)
+        self._rests.clear()
         self.total_nodes -= len(self.nodes) - first
         del self.nodes[first:], self.consts[first:], self.shapes[first:]
 
@@ -245,7 +302,7 @@ class GraphBuilder:
         end; a slice's bound may be the size itself)."""
         value = self.consts[node]
         if value is None or self.shapes[node] not in ((), None) or not isinstance(
-                value, (int, float)) or value != int(value):
+                value, (int, float)) or not math.isfinite(value) or value != int(value):
             raise InputError(
                 "a subscript must be a constant integer", source=self.source,
                 start=start, end=end,
@@ -333,8 +390,11 @@ class GraphBuilder:
     def call(self, children: list, start: int, end: int) -> int:
         fname = children[0]
         args = children[1] if len(children) > 1 else []
+        if fname in INITIALISERS and fname not in self.functions:
+            return self._initialiser(fname, args, start, end)
         op = FUNCTIONS.get(fname)
-        if fname in ONE_ARRAY and len(args) == 1 and self.shapes[args[0]] != ():
+        if fname in ONE_ARRAY and len(args) == 1 and (
+                self.shapes[args[0]] != () or self._unbound(args[0])):
             op = ONE_ARRAY[fname]
         if op is not None:
             self._check_arity(fname, op.min_args, op.max_args, len(args), start, end)
@@ -370,11 +430,35 @@ class GraphBuilder:
                 source=self.source, start=start, end=name_end,
                 hint="write a '*' for a product: x*(y + 1)",
             )
-        known = set(FUNCTIONS) | set(self.functions)
+        known = set(FUNCTIONS) | set(self.functions) | set(INITIALISERS)
         raise InputError(
             f"unknown function '{fname}'", source=self.source, start=start, end=name_end,
             hint=suggest(fname, known) or "`backprop ops` lists the functions",
         )
+
+    def _initialiser(self, fname: str, args: list[int], start: int, end: int) -> int:
+        """``randn(16, 2)`` and the like: a constant, drawn now (``initialisers``)."""
+        from .initialisers import RANDOM, InitialiserError, draw, form
+
+        if self.scope is not None:
+            raise InputError(f"{fname} gives a parameter its starting numbers: call it "
+                             "outside a def", source=self.source, start=start, end=end,
+                             hint="assign it to a name at the top level, W = randn(3, 2)")
+        values = [self.consts[a] for a in args]
+        if any(v is None for v in values):
+            raise InputError(f"the arguments of {fname} must be numbers written in the "
+                             "program, not inputs", source=self.source, start=start, end=end,
+                             hint=f"write {form(fname)}")
+        try:
+            value = draw(fname, values, self.seed, self.draws)
+        except InitialiserError as error:
+            raise InputError(str(error), source=self.source, start=start, end=end,
+                             hint=error.hint) from None
+        if fname in RANDOM:
+            self.draws += 1
+        shape = tuple(getattr(value, "shape", ()))
+        self.arrays = self.arrays or bool(shape)
+        return self._add(CONST, (), start, end, None, value, shape)
 
     def _check_arity(self, fname: str, low: int, high: int | None, count: int,
                      start: int, end: int) -> None:
@@ -449,6 +533,8 @@ class GraphBuilder:
             if not _finite(folded) and not self.allow_nonfinite:
                 self._nonfinite_default(ident)
             shape = self.shapes[node]
+            if self._rests:
+                self._rests.clear()
             del self.nodes[self.statement_start:]
             self.total_nodes -= len(self.consts) - self.statement_start
             del self.consts[self.statement_start:]
@@ -628,8 +714,9 @@ class GraphBuilder:
 
 def node_shape(op: Any, value: Any, shapes: list[tuple[int, ...]]) -> tuple[int, ...]:
     """The shape of an op's value from its arguments' shapes (``ShapeError`` if none)."""
-    if isinstance(op, Block):
-        return call_shapes(op.body, shapes)[op.body.output]
+    if isinstance(op, Block):  # its flat body: no calls left in it, so no recursion
+        body = op.flat_body or op.body
+        return call_shapes(body, shapes)[body.output]
     if op.shape_rule is None:
         return broadcast(shapes, op.broadcast_words)
     return op.shape_rule(value, *shapes)
@@ -659,11 +746,16 @@ def build_graph(
     allow_nonfinite: bool = False,
     inline_functions: bool = False,
     input_shapes: dict[str, tuple[int, ...]] | None = None,
+    seed: int = 0,
+    bind_later: bool = False,
 ) -> Graph:
     """Parse a program and build its graph; the output is its last statement or ``output``.
 
     ``input_shapes`` gives the shapes of inputs the program does not assign (bound to
-    arrays); the others are scalars."""
+    arrays); the others are scalars. With ``bind_later`` the inputs that are not in it
+    may still be bound to arrays: shapes that rest on them are left unknown (None) and
+    ``api.shaped_for`` builds the graph again once the bindings are known. ``seed`` is
+    that of ``randn`` and ``uniform`` (``language.initialisers``)."""
     size = len(source.text.encode("utf-8")) if not source.text.isascii() else len(source.text)
     if size > max_bytes:
         raise LimitError(
@@ -678,13 +770,14 @@ def build_graph(
         )
     builder = GraphBuilder(source, expand=expand, max_nodes=max_nodes,
                            allow_nonfinite=allow_nonfinite, inline_functions=inline_functions,
-                           input_shapes=input_shapes)
+                           input_shapes=input_shapes, seed=seed, bind_later=bind_later)
     with paused_gc():
         parse(source, tokenize(source), builder)
         graph = builder.finish(output)
     options = (("expand", expand), ("max_nodes", max_nodes), ("max_bytes", max_bytes),
                ("output", output), ("allow_nonfinite", allow_nonfinite),
-               ("inline_functions", inline_functions))
+               ("inline_functions", inline_functions), ("seed", seed),
+               ("bind_later", bind_later))
     return graph._replace(options=options)
 
 

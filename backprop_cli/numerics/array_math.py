@@ -45,7 +45,8 @@ def _sigmoid(x: Any) -> Any:
     np.exp(result, out=result)
     result += 1.0
     np.reciprocal(result, out=result)  # 1/(1 + e^-x): one division, accurate above the tail
-    if np.fmin.reduce(x) < _TAIL:  # rare: e^x / (1 + e^x), as at one point, not 1/inf = 0
+    # rare: e^x / (1 + e^x), as at one point, not 1/inf = 0 (any shape: over every axis)
+    if np.fmin.reduce(x, axis=None) < _TAIL:
         tail = x < _TAIL
         z = np.exp(x[tail])
         result[tail] = z / (1.0 + z)

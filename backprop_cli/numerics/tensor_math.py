@@ -28,6 +28,14 @@ import numpy as np
 from . import array_math
 
 
+def _relu(x: np.ndarray) -> np.ndarray:
+    """``array_math.relu`` in two passes instead of four: NaN stays NaN (``maximum``
+    propagates it), -inf and -0 give +0 (``-0 + 0`` is ``+0``)."""
+    result = np.maximum(x, 0.0)
+    result += 0.0
+    return result
+
+
 class TensorMath:
     """The number system of array programs, at one point or over rows."""
 
@@ -53,7 +61,8 @@ class TensorMath:
     tanh = staticmethod(array_math.tanh)
     sigmoid = staticmethod(array_math.sigmoid)
     softplus = staticmethod(array_math.softplus)
-    relu = staticmethod(array_math.relu)
+    relu = staticmethod(lambda x: _relu(x) if x.__class__ is np.ndarray and x.ndim
+                        else array_math.relu(x))
     sign = staticmethod(array_math.sign)
     step = staticmethod(array_math.step)
     divide = staticmethod(array_math.divide)
@@ -83,12 +92,17 @@ class TensorMath:
     def lift(self, v: Any, axis: int) -> Any:
         """Insert a logical axis of size 1 at ``axis`` (negative, from the end)."""
         v = self._array(v)
-        return np.expand_dims(v, axis - self._b if axis < 0 else axis)
+        shape = v.shape
+        at = len(shape) + 1 + axis - self._b if axis < 0 else axis
+        return v.reshape((*shape[:at], 1, *shape[at:]))  # a view, as expand_dims gives
 
     def drop(self, v: Any, axis: int) -> Any:
         """Remove the logical axis ``axis`` (negative, from the end), of size 1."""
-        out = np.squeeze(v, axis - self._b if axis < 0 else axis)
-        return self._scalar(out)
+        shape = v.shape
+        at = len(shape) + axis - self._b if axis < 0 else axis
+        if shape[at] != 1:
+            raise ValueError("cannot drop an axis whose size is not 1")
+        return self._scalar(v.reshape((*shape[:at], *shape[at + 1:])))
 
     def _array(self, v: Any) -> Any:
         if v.__class__ is np.ndarray:
@@ -97,7 +111,8 @@ class TensorMath:
 
     def _scalar(self, v: Any) -> Any:
         """A value of logical shape () as a float at one point (bit-equal to scalars)."""
-        if not self._b and v.__class__ is not float and np.ndim(v) == 0:
+        if not self._b and ((v.__class__ is np.ndarray and v.ndim == 0)
+                            or isinstance(v, np.generic)):
             return float(v)
         return v
 
@@ -140,6 +155,16 @@ class TensorMath:
             return a * b
         if not self._b:
             return np.matmul(a, b)
+        if a.ndim == 3 and b.ndim == 3:
+            m, k, ra = a.shape
+            n, rb = b.shape[1:]
+            if ra == 1:  # a shared matrix times each row's: one product, no moved axes
+                return (a.reshape(m, k) @ b.reshape(k, n * rb)).reshape(m, n, rb)
+            if rb == 1 and n == 1:  # each row's matrix times a shared column
+                return (b.reshape(1, k) @ a.transpose(1, 0, 2).reshape(k, m * ra)
+                        ).reshape(m, 1, ra)
+            if rb == 1 and ra > 1:  # each row's matrix times a shared matrix
+                return np.einsum("mkr,kn->mnr", a, b[..., 0])
         return self._back(np.matmul(self._front(a), self._front(b)))
 
     def matmul_to(self, a: Any, b: Any, like: Any) -> Any:
@@ -148,6 +173,14 @@ class TensorMath:
         if (self._b and not self.keep_rows and np.shape(like)[-1:] == (1,)
                 and (np.shape(a)[-1] > 1 or np.shape(b)[-1] > 1)):
             rows = max(np.shape(a)[-1], np.shape(b)[-1])
+            if a.ndim == 3 and b.ndim == 3 and a.shape[-1] == b.shape[-1] == rows:
+                m, k = a.shape[:2]
+                n = b.shape[1]
+                if k == 1:  # an outer product per row, summed: one product over the rows
+                    return (a.reshape(m, rows) @ b.reshape(n, rows).T).reshape(m, n, 1)
+                # sum over k and the rows: one product over (k, rows) together
+                return (a.reshape(m, k * rows) @ b.transpose(0, 2, 1).reshape(k * rows, n)
+                        ).reshape(m, n, 1)
             a = np.broadcast_to(a, (*np.shape(a)[:-1], rows))
             b = np.broadcast_to(b, (*np.shape(b)[:-1], rows))
             return np.einsum("mkr,knr->mn", a, b, optimize=True)[..., None]
@@ -171,7 +204,7 @@ class TensorMath:
     def sum(self, v: Any) -> Any:
         if v.__class__ is not np.ndarray:
             return v
-        return self._scalar(np.sum(v, axis=self._logical_axes(v)))
+        return self._scalar(v.sum(axis=self._logical_axes(v)))  # the method: less overhead
 
     def size(self, v: Any) -> int:
         n = 1

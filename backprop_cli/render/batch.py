@@ -20,20 +20,23 @@ from ..values import JsonConstant, JsonInteger
 from .registry import Blocks, RenderOptions
 
 
-def header(input_names: Sequence[str]) -> list[str]:
-    return [*input_names, "value", *(f"d_{name}" for name in input_names)]
+def header(input_names: Sequence[str], value_names: Sequence[str] = ("value",)) -> list[str]:
+    """``x,y,value,d_x,d_y``; an array program's elements: ``x[0],value,d_x[0]``."""
+    return [*input_names, *value_names, *(f"d_{name}" for name in input_names)]
 
 
 def _matrix(rows: Rows) -> np.ndarray:
-    return np.column_stack([*rows.inputs, rows.value, *rows.grads])
+    # C order for orjson (a no-op for the columns of a scalar program)
+    return np.ascontiguousarray(np.column_stack([*rows.inputs, rows.value, *rows.grads]))
 
 
 def render_csv(report: BatchReport, options: RenderOptions) -> Blocks:
-    return Blocks(_csv_chunks(report.names, report.rows, report.kept), header_lines=1)
+    return Blocks(_csv_chunks(report.names, report.rows, report.kept, report.value_names),
+                  header_lines=1)
 
 
 def render_jsonl(report: BatchReport, options: RenderOptions) -> Blocks:
-    return Blocks(_jsonl_chunks(report.names, report.rows, report.kept))
+    return Blocks(_jsonl_chunks(report.names, report.rows, report.kept, report.value_names))
 
 
 def _csv_cell(cell: Any) -> str:
@@ -68,9 +71,11 @@ def _nested(value: Any) -> Any:
 
 
 def _csv_chunks(names: Sequence[str], evaluated: Iterable[Rows],
-                kept: Sequence[str] = ()) -> Iterator[bytes]:
+                kept: Sequence[str] = (), value_names: Sequence[str] = ("value",)
+                ) -> Iterator[bytes]:
     """The header comes with the first evaluated chunk: an error before it prints nothing."""
-    top = (",".join([*map(_csv_cell, kept), *header(names)]) + "\n").encode()
+    top = (",".join([*map(_csv_cell, kept), *map(_csv_cell, header(names, value_names))])
+           + "\n").encode()
     for rows in evaluated:
         matrix = _matrix(rows)
         if np.isfinite(matrix).all():
@@ -93,8 +98,9 @@ def _csv_chunks(names: Sequence[str], evaluated: Iterable[Rows],
 
 
 def _jsonl_chunks(names: Sequence[str], evaluated: Iterable[Rows],
-                  kept: Sequence[str] = ()) -> Iterator[bytes]:
-    keys = header(names)
+                  kept: Sequence[str] = (), value_names: Sequence[str] = ("value",)
+                  ) -> Iterator[bytes]:
+    keys = header(names, value_names)
     kept_keys = [orjson.dumps(name) + b":" for name in kept]
     for rows in evaluated:
         matrix = _matrix(rows)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..core.errors import OutputError
 from ..core.names import short_name
-from ..core.numbers import format_number, json_number, shown
+from ..core.numbers import element_names, elements, format_number, json_value, shown
 from ..descend import DescentReport, Outcome, Step
 from ..optimizers import describe
 
@@ -26,6 +26,33 @@ REASONS = {
     "interrupted": "it was interrupted",
 }
 HISTORY_LIMIT = 2000  # points kept for the chart (every k-th step of a long run)
+SHOWN_ELEMENTS = 6  # an array parameter of more elements is shown by its norm
+
+
+def _is_array(value: Any) -> bool:
+    return value.__class__ is not float and not isinstance(value, int | float)
+
+
+def cell(value: Any, precision: int) -> str:
+    """A parameter's value in the table: a number, a small array in full, a bigger one
+    as its norm (``norm 3.21``: --save and -F json give every element)."""
+    if not _is_array(value):
+        return shown(value, precision)
+    import numpy as np
+
+    if np.size(value) <= SHOWN_ELEMENTS:
+        return shown(value, precision)
+    return f"norm {shown(float(np.sqrt(np.vdot(value, value))), min(precision, 4))}"
+
+
+def parameter_label(name: str, value: Any) -> str:
+    """``W1 (16x2)`` for an array parameter, the name alone for a scalar."""
+    if not _is_array(value):
+        return name
+    import numpy as np
+
+    shape = np.shape(value)
+    return f"{name} ({'x'.join(map(str, shape))})" if shape else name
 
 
 class Recorder:
@@ -40,8 +67,12 @@ class Recorder:
 
     def __init__(self, trace: str | None, names: Sequence[str], steps: int,
                  show_progress: bool | None, *, chart: bool = False, data: bool = False,
-                 metrics: Sequence[str] = (), val: bool = False, epochs: int = 0) -> None:
+                 metrics: Sequence[str] = (), val: bool = False, epochs: int = 0,
+                 shapes: Sequence[tuple[int, ...]] = ()) -> None:
         self.names = list(names)
+        # the trace's columns: one per element of an array input (w[0], W[1,0])
+        self.columns = [column for k, name in enumerate(names) for column in
+                        element_names(name, tuple(shapes[k]) if k < len(shapes) else ())]
         self.steps = steps
         self.epochs = epochs
         self.data = data
@@ -79,9 +110,9 @@ class Recorder:
             if self.data:
                 self._writer.writerow(["epoch", "step", "lr", "loss", *self.metrics,
                                        *([f"val_{name}" for name in ["loss", *self.metrics]]
-                                         if self.val else []), *self.names])
+                                         if self.val else []), *self.columns])
             else:
-                self._writer.writerow(["step", "output", *self.names, "grad_norm"])
+                self._writer.writerow(["step", "output", *self.columns, "grad_norm"])
         if self._bar:
             from rich.console import Console
             from rich.progress import (
@@ -107,7 +138,7 @@ class Recorder:
         self.last = state
         if self._writer is not None and not self.data:
             self._writer.writerow([state.step, repr(state.output),
-                                   *map(repr, state.params), repr(state.grad_norm)])
+                                   *map(repr, _flat(state.params)), repr(state.grad_norm)])
         if self._chart and state.step % self._every == 0:
             self.history.append(state.output)
             if len(self.history) >= 2 * HISTORY_LIMIT:
@@ -143,7 +174,7 @@ class Recorder:
         if self._writer is not None:
             self._writer.writerow([figures.epoch, figures.step, repr(figures.lr),
                                    repr(figures.loss), *map(repr, metrics), *map(repr, val),
-                                   *map(repr, figures.params)])
+                                   *map(repr, _flat(figures.params))])
         text = "  ".join([f"epoch {figures.epoch:,}: loss {shown(figures.loss, 5)}",
                           *(f"{name} {shown(v, 4)}" for name, v in figures.metrics),
                           *(f"val_{name} {shown(v, 4)}" for name, v in figures.val)])
@@ -163,7 +194,7 @@ class Recorder:
             step, value, params = self.last.step, self.last.output, self.last.params
         else:
             return "before the first step"
-        bindings = [f"{name}={format_number(v)}" for name, v in zip(self.names[:limit], params)]
+        bindings = [f"{name}={_binding(v)}" for name, v in zip(self.names[:limit], params)]
         if len(self.names) > limit:
             bindings.append(f"(and {len(self.names) - limit} more inputs)")
         return (f"at step {step:,} of {self.steps:,} ({short_name(output, 40)} = "
@@ -174,6 +205,21 @@ class Recorder:
             self._progress.stop()
         if self._file is not None:
             self._file.close()
+
+
+def _flat(values: Sequence[Any]) -> list[float]:
+    """Every element of the values, in order (an array's row-major)."""
+    return [x for v in values for x in (elements(v) if _is_array(v) else [v])]
+
+
+def _binding(value: Any) -> str:
+    """A value as a binding on the command line; a big array by its shape (--save
+    writes it)."""
+    import numpy as np
+
+    if _is_array(value) and np.size(value) > SHOWN_ELEMENTS:
+        return f"({'x'.join(map(str, np.shape(value)))} numbers)"
+    return format_number(value)
 
 
 def verb(report: DescentReport) -> str:
@@ -205,8 +251,9 @@ def render_table(report: DescentReport, options: RenderOptions) -> Any:
                Column("start", justify="right", kind=NUMBER),
                Column("final", justify="right", style="green", kind=NUMBER),
                Column("final grad", justify="right", style="red", kind=NUMBER)]
-    rows = [Row((name, shown(a, 8), shown(b, 8), shown(g, 3))) for name, a, b, g
-            in zip(outcome.names, outcome.start, outcome.final, outcome.final_grad)]
+    rows = [Row((parameter_label(name, b), cell(a, 8), cell(b, 8), cell(g, 3)))
+            for name, a, b, g in zip(outcome.names, outcome.start, outcome.final,
+                                     outcome.final_grad)]
     parts: list[Any] = [Grid(columns, rows, title=title)]
     if outcome.metrics or outcome.val:
         val = dict(outcome.val)
@@ -236,15 +283,15 @@ def render_json(report: DescentReport, options: RenderOptions) -> str:
     outcome, output, settings = report.outcome, report.output, report.settings
     data: dict[str, Any] = {
         "output": output,
-        "start_value": json_number(outcome.start_output),
-        "value": json_number(outcome.final_output),
+        "start_value": json_value(outcome.start_output),
+        "value": json_value(outcome.final_output),
         "steps": outcome.steps,
         "stopped": outcome.reason,
         "optimizer": settings.optimizer,
         "lr": settings.lr,
         "maximize": settings.maximize,
         "inputs": {
-            name: {"start": json_number(a), "final": json_number(b), "grad": json_number(g)}
+            name: {"start": json_value(a), "final": json_value(b), "grad": json_value(g)}
             for name, a, b, g in zip(outcome.names, outcome.start, outcome.final,
                                      outcome.final_grad)
         },
@@ -258,10 +305,10 @@ def render_json(report: DescentReport, options: RenderOptions) -> str:
             "data": report.data, "rows": outcome.rows, "reduce": report.reduce,
             "epochs": outcome.epochs, "batch_size": report.batch_size or outcome.rows,
             "seed": report.seed,
-            "metrics": {name: json_number(v) for name, v in outcome.metrics},
+            "metrics": {name: json_value(v) for name, v in outcome.metrics},
         })
         if outcome.val:
-            data["val"] = {name: json_number(v) for name, v in outcome.val}
+            data["val"] = {name: json_value(v) for name, v in outcome.val}
     return json.dumps(data, indent=2) + "\n"
 
 
@@ -282,8 +329,10 @@ def render_chart(report: DescentReport, options: RenderOptions) -> str:
 
 def save_params(path: str, outcome: Outcome) -> None:
     """The learned parameters as a JSON object, name -> value: ``eval --values`` reads it."""
-    values = {name: json_number(v) for name, v in zip(outcome.names, outcome.final)}
-    text = json.dumps(values, indent=2) + "\n"
+    # one line per parameter: an array as nested lists on its line
+    lines = [f"  {json.dumps(name)}: {json.dumps(json_value(v))}"
+             for name, v in zip(outcome.names, outcome.final)]
+    text = "{\n" + ",\n".join(lines) + "\n}\n"
     try:
         with open(path, "w", encoding="utf-8") as file:
             file.write(text)

@@ -45,7 +45,14 @@ def _is_const(graph: Graph, node_id: int) -> bool:
 
 
 def _const_text(graph: Graph, node_id: int) -> str:
-    return format_number(graph.nodes[node_id].value or 0.0)
+    value = graph.nodes[node_id].value
+    if value is not None and value.__class__ is not float:  # an array constant
+        return format_number(value)
+    return format_number(value or 0.0)
+
+
+# The tensor ops drawn as they are written: an array literal, A.T, max(x) of one array.
+_ARRAY_GATES = {"stack": "[ ]", "transpose": ".T", "amax": "max", "amin": "min"}
 
 
 def gate_text(graph: Graph, node_id: int) -> tuple[str, tuple[int, ...]]:
@@ -72,6 +79,12 @@ def gate_text(graph: Graph, node_id: int) -> tuple[str, tuple[int, ...]]:
             if name == "sub":
                 return f"{c}-x", (b,)
             return f"{c}^x", (b,)
+    if name in _ARRAY_GATES:
+        return _ARRAY_GATES[name], args
+    if name == "index":
+        from ..core.labels import subscript_text
+
+        return f"[{subscript_text(node.value)}]", args
     if op.form == "infix":
         return op.symbol, args
     if op.form == "prefix":
@@ -115,6 +128,42 @@ def node_caption(picture: Picture, node_id: int, precision: int) -> str:
         return ""
     return (f"{shown(picture.values[node_id], precision)} / "
             f"{shown(picture.grads[node_id], precision)}")
+
+
+# An array wire shows its value and gradient up to this many elements; past it, its shape.
+SMALL_ARRAY = 6
+
+
+def node_shape(graph: Graph, node_id: int) -> tuple[int, ...]:
+    """A node's shape, ``()`` for a scalar (and in a program without arrays)."""
+    if not graph.arrays:
+        return ()
+    return tuple(graph.nodes[node_id].shape or ())
+
+
+def shape_text(shape: tuple[int, ...]) -> str:
+    """``3``, ``2x3``: an array's shape on a drawing (``scalar`` for a scalar)."""
+    return "x".join(map(str, shape)) if shape else "scalar"
+
+
+def too_large(picture: Picture, node_id: int) -> bool:
+    """Whether the node is an array of more than ``SMALL_ARRAY`` elements: its wire shows
+    the shape, not the numbers."""
+    size = 1
+    for n in node_shape(picture.graph, node_id):
+        size *= n
+    return size > SMALL_ARRAY
+
+
+def wire_numbers(picture: Picture, node_id: int, precision: int) -> tuple[str, str] | str | None:
+    """What a wire from the node shows: ``(value, grad)`` to the shown precision, the
+    shape alone (a string) for a large array, or None when not evaluated."""
+    if picture.values is None or picture.grads is None:
+        return None
+    if too_large(picture, node_id):
+        return shape_text(node_shape(picture.graph, node_id))
+    return (shown(picture.values[node_id], precision),
+            shown(picture.grads[node_id], precision))
 
 
 def labels(picture: Picture) -> list[str]:

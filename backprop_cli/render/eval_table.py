@@ -75,8 +75,11 @@ def render(result: Result, options: RenderOptions) -> Grid:
         rows.append(Row(cells, style))
         previous = i
     columns = COLUMNS if not graph.arrays else (*COLUMNS[:3], SHAPE_COLUMN, *COLUMNS[3:])
+    caption = f"grad = d {output} / d node"
+    if graph.arrays and graph.nodes[graph.output].shape:  # seeded with ones: of the sum
+        caption = f"grad = d sum({output}) / d node (the output is an array)"
     return Grid(columns, rows, title=Text(f"{output} = {output_value}", style=OUTPUT_STYLE),
-                caption=Text(f"grad = d {output} / d node", style="dim"))
+                caption=Text(caption, style="dim"))
 
 
 def notes(result: Result) -> tuple[list[int], dict[int, str]]:

@@ -14,17 +14,34 @@ from ..explain import Contribution, contributions_by_target, short_label, steps
 from .registry import RenderOptions
 
 
+def output_symbol(graph: Graph) -> str:
+    """The output's name in ``df/dx``: its own when it is a plain name, else ``f``."""
+    return graph.output_name if re.fullmatch(r"[A-Za-z_]\w*", graph.output_name) else "f"
+
+
+def grad_name(graph: Graph, labels: Sequence[str], out_name: str, node_id: int) -> str:
+    """``df/dx``, ``df/d(w0 * x0)`` or ``df/d#12``: the gradient of one node, in words."""
+    if node_id == graph.output:
+        return f"d{out_name}/d{out_name}"
+    name = short_label(graph, labels, node_id)
+    plain = graph.nodes[node_id].name is not None or name.startswith("#")
+    return f"d{out_name}/d{name}" if plain else f"d{out_name}/d({name})"
+
+
+def step_title(graph: Graph, labels: Sequence[str], node_id: int) -> str:
+    """``[14] f = 1 / den``'s text after the id: the gate's label, its name first."""
+    title = labels[node_id] if len(labels[node_id]) <= 60 else f"#{node_id}"
+    name = graph.nodes[node_id].name
+    return f"{name} = {title}" if name is not None else title
+
+
 def render_text(graph: Graph, values: Sequence[Any], grads: Sequence[Any], xp: Any,
                 number: Callable[[Any], str] = format_number) -> str:
     labels = all_labels(graph)
-    out_name = graph.output_name if re.fullmatch(r"[A-Za-z_]\w*", graph.output_name) else "f"
+    out_name = output_symbol(graph)
 
     def d(node_id: int) -> str:
-        if node_id == graph.output:
-            return f"d{out_name}/d{out_name}"
-        name = short_label(graph, labels, node_id)
-        plain = graph.nodes[node_id].name is not None or name.startswith("#")
-        return f"d{out_name}/d{name}" if plain else f"d{out_name}/d({name})"
+        return grad_name(graph, labels, out_name, node_id)
 
     def num(value: Any) -> str:
         text = number(value)
@@ -44,18 +61,18 @@ def render_text(graph: Graph, values: Sequence[Any], grads: Sequence[Any], xp: A
                          f"({len(parts)} paths: the gradients add up)")
 
     for step in gate_steps:
-        node = graph.nodes[step.node]
         sums(step.node)
-        title = labels[step.node] if len(labels[step.node]) <= 60 else f"#{step.node}"
-        if node.name is not None:
-            title = f"{node.name} = {title}"
+        title = step_title(graph, labels, step.node)
         lines.append("")
         lines.append(f"[{step.node}] {title}" + (f"   ({step.pattern})" if step.pattern else ""))
         if step.kink:
             lines.append(f"    ! {step.kink}")
         for c in step.contributions:
+            if c.rule != "chain":
+                lines.append("    " + _array_line(c, d(c.target), num, number, graph, values))
+                continue
             upstream, local = num(c.upstream), num(c.local)
-            local_name = _local_name(c, graph, labels, out_name)
+            local_name = local_name_of(c, graph, labels, out_name)
             chain = [d(c.target), f"{d(step.node)} * {local_name}"]
             if c.formula and c.formula not in (number(c.local), local):
                 chain.append(f"{upstream} * {c.formula}")
@@ -73,7 +90,54 @@ def render_text(graph: Graph, values: Sequence[Any], grads: Sequence[Any], xp: A
     return "\n".join(lines) + "\n"
 
 
-def _local_name(c: Contribution, graph: Graph, labels: Sequence[str], out_name: str) -> str:
+def _array_line(c: Contribution, target: str, num: Callable[[Any], str],
+                number: Callable[[Any], str], graph: Graph, values: Sequence[Any]) -> str:
+    """One contribution over arrays: ``df/dW = upstream @ x^T = [1, 1] @ [1, -1]^T =
+    [[1, -1], [1, -1]]`` (a tensor op's rule, in words then in numbers), or the local
+    derivative times the upstream gradient element by element; then the sum back to
+    the argument's shape."""
+    summed = "   (summed back to its shape: it was broadcast)" if c.summed else ""
+    if c.rule == "vjp":
+        chain = [target]
+        if c.formula:
+            chain.append(c.formula)
+            numbers = _in_numbers(c, num, graph, values)
+            if numbers:
+                chain.append(numbers)
+        chain.append(number(c.value))
+        return " = ".join(chain) + summed
+    chain = [target, "upstream * local"]
+    if c.formula and c.formula not in (number(c.local), num(c.local)):
+        formula = f"({c.formula})" if " " in c.formula else c.formula
+        chain.append(f"upstream * {formula}")
+    chain += [f"{num(c.upstream)} * {num(c.local)}", number(c.value)]
+    return " = ".join(chain) + ("   (element by element)" if not c.summed else summed)
+
+
+def _in_numbers(c: Contribution, num: Callable[[Any], str], graph: Graph,
+                values: Sequence[Any]) -> str:
+    """A tensor op's rule with the numbers put in: ``upstream`` and each operand by its
+    value (the parenthesised words of the rule left out); '' for a rule in words only."""
+    op = graph.nodes[c.gate].op
+    texts = getattr(op, "partials_text", ())
+    if not texts or getattr(op, "variadic", False) or getattr(op, "static", False):
+        return ""
+    formula = re.sub(r"\s+\((?:a|an|the) [^()]*\)$", "", texts[0] if len(texts) == 1 else
+                     texts[graph.nodes[c.gate].args.index(c.target)])
+    mapping = {"upstream": num(c.upstream)}
+    for name, a in zip(op.params, graph.nodes[c.gate].args):
+        mapping[name] = num(values[a])
+    words = re.findall(r"\b[A-Za-z_]+\b", formula)
+    if not any(w in mapping for w in words) or any(
+            w not in mapping and w not in _FUNCTION_WORDS for w in words):
+        return ""
+    return re.sub(r"\b[A-Za-z_]+\b", lambda m: mapping.get(m.group(), m.group()), formula)
+
+
+_FUNCTION_WORDS = frozenset({"T", "norm", "sum", "softmax", "exp"})
+
+
+def local_name_of(c: Contribution, graph: Graph, labels: Sequence[str], out_name: str) -> str:
     def part(node_id: int) -> str:
         if node_id == graph.output:
             return out_name
@@ -89,13 +153,17 @@ def explain_json(result: Any, values: Sequence[Any], grads: Sequence[Any], xp: A
     """SPEC §4's document with the steps of the backward pass, for notebooks and pages."""
     import json
 
-    from ..core.numbers import json_number
+    from ..core.numbers import json_number, json_value
     from .eval_json import document
 
-    def num(value: Any) -> Any:
-        return str(value) if exact else json_number(value)
-
     graph = result.graph
+
+    def num(value: Any) -> Any:
+        if exact:
+            return str(value)
+        if value is None:
+            return None
+        return json_value(value) if graph.arrays else json_number(value)
     data = document(result)
     gate_steps = steps(graph, values, grads, xp)
     data["steps"] = [
@@ -106,7 +174,8 @@ def explain_json(result: Any, values: Sequence[Any], grads: Sequence[Any], xp: A
             "kink": step.kink,
             "contributions": [
                 {"to": c.target, "local": num(c.local), "local_formula": c.formula,
-                 "contribution": num(c.value)}
+                 "contribution": num(c.value),
+                 **({"rule": c.rule, "summed": c.summed} if graph.arrays else {})}
                 for c in step.contributions
             ],
         }
@@ -124,8 +193,26 @@ def render(result: Any, options: RenderOptions) -> str:
     if result.exact is not None:
         return render_text(result.graph, values, grads, result.xp, number=str)
     precision = options.precision
+    if result.graph.arrays:
+        return render_text(result.graph, values, grads, result.xp,
+                           number=lambda v: _small_array(v, precision))
     return render_text(result.graph, values, grads, result.xp,
                        number=lambda v: shown(v, precision))
+
+
+SMALL_ARRAY = 6  # larger arrays are written by their shape: eval shows their numbers
+
+
+def _small_array(value: Any, precision: int) -> str:
+    """A number, or an array of up to ``SMALL_ARRAY`` elements, to ``precision`` digits;
+    a larger array by its shape, ``<a 3x3 array>``."""
+    shape = getattr(value, "shape", ())
+    size = 1
+    for n in shape:
+        size *= n
+    if size <= SMALL_ARRAY:
+        return shown(value, precision)
+    return f"<{'x'.join(map(str, shape))} array>"
 
 
 def render_json(result: Any, options: RenderOptions) -> str:

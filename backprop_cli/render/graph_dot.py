@@ -31,11 +31,12 @@ from pathlib import Path
 from typing import Any
 
 from ..core.numbers import shown
-from .drawing import Gate, Picture, gates
+from .drawing import Gate, Picture, gates, node_shape, shape_text, wire_numbers
 from .registry import RenderOptions
 
 VALUE_COLOR = "#1a7f37"
 GRAD_COLOR = "#cf222e"
+SHAPE_COLOR = "#57606a"
 
 # dot's estimated layered size (drawn nodes plus the hidden nodes of long wires) past
 # which the layout is sfdp: about one second of dot on this shape of graph.
@@ -49,9 +50,12 @@ _SHAPES = {
     "block": {"shape": "box", "style": "rounded"},
 }
 
-def numbers(picture: Picture, node_id: int, precision: int) -> tuple[str, str] | None:
+def numbers(picture: Picture, node_id: int, precision: int) -> tuple[str, str] | str | None:
+    """The value and gradient shown, the shape alone of a large array, or None."""
     if picture.values is None or picture.grads is None:
         return None
+    if picture.graph.arrays:
+        return wire_numbers(picture, node_id, precision)
     return (shown(picture.values[node_id], precision), shown(picture.grads[node_id], precision))
 
 
@@ -59,6 +63,8 @@ def wire_label(picture: Picture, node_id: int, precision: int) -> str | None:
     shown_numbers = numbers(picture, node_id, precision)
     if shown_numbers is None:
         return None
+    if isinstance(shown_numbers, str):  # a large array: its shape
+        return f'<<font color="{SHAPE_COLOR}">{shown_numbers}</font>>'
     value, grad = shown_numbers
     # An HTML-like label: numbers only, so nothing to escape.
     return (f'<<font color="{VALUE_COLOR}">{value}</font><br/>'
@@ -68,12 +74,30 @@ def wire_label(picture: Picture, node_id: int, precision: int) -> str | None:
 def gate_label(picture: Picture, gate: Gate, precision: int) -> str:
     """The gate's text with its value and gradient under it (the sfdp layout's labels)."""
     shown_numbers = numbers(picture, gate.node, precision)
-    if shown_numbers is None:
+    shape = node_shape(picture.graph, gate.node)
+    if shown_numbers is None and not shape:
         return gate.text
+    text = _html(gate.text)
+    if shape:
+        text += f'<br/><font color="{SHAPE_COLOR}" point-size="10">{shape_text(shape)}</font>'
+    if shown_numbers is None or isinstance(shown_numbers, str):
+        return f"<{text}>"
     value, grad = shown_numbers
-    text = gate.text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return (f'<{text}<br/><font color="{VALUE_COLOR}" point-size="11">{value}</font><br/>'
             f'<font color="{GRAD_COLOR}" point-size="11">{grad}</font>>')
+
+
+def shaped_label(picture: Picture, gate: Gate) -> str:
+    """A gate's text, and its shape under it when it is an array (the dot layout)."""
+    shape = node_shape(picture.graph, gate.node)
+    if not shape:
+        return gate.text
+    return (f'<{_html(gate.text)}<br/><font color="{SHAPE_COLOR}" point-size="10">'
+            f'{shape_text(shape)}</font>>')
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def layered_size(picture: Picture, drawn: list[Gate] | None = None) -> int:
@@ -128,7 +152,7 @@ def digraph(picture: Picture, options: RenderOptions) -> Any:
         if gate.node == graph.output:
             attrs["penwidth"] = "2"
         if on_wires:
-            text = gate.text
+            text = shaped_label(picture, gate) if graph.arrays else gate.text
         else:
             text = gate_label(picture, gate, options.precision)
             if gate.kind == "gate":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..core.names import short_name
 from ..core.numbers import shown
-from .drawing import Picture, gates
+from .drawing import Picture, gates, node_shape, shape_text, wire_numbers
 from .registry import RenderOptions
 
 _OPEN_CLOSE = {"input": ('["', '"]'), "const": ('["', '"]'), "gate": ('(("', '"))'),
@@ -25,6 +25,10 @@ def render(picture: Picture, options: RenderOptions) -> str:
     def wire(source: int, target: str) -> str:
         if picture.values is None or picture.grads is None:
             return f"  n{source} --> {target}"
+        if graph.arrays:
+            numbers = wire_numbers(picture, source, options.precision)
+            if isinstance(numbers, str):  # a large array: its shape
+                return f'  n{source} -->|"{_text(numbers)}"| {target}'
         value = shown(picture.values[source], options.precision)
         grad = shown(picture.grads[source], options.precision)
         return f'  n{source} -->|"{_text(value)} / {_text(grad)}"| {target}'
@@ -35,7 +39,11 @@ def render(picture: Picture, options: RenderOptions) -> str:
         if node.name is not None and gate.kind not in ("input", "const"):
             text = f"{node.name}: {text}"
         opening, closing = _OPEN_CLOSE[gate.kind]
-        lines.append(f"  n{gate.node}{opening}{_text(text)}{closing}")
+        label = _text(text)
+        shape = node_shape(graph, gate.node)
+        if shape:
+            label += f"<br/><small>{shape_text(shape)}</small>"
+        lines.append(f"  n{gate.node}{opening}{label}{closing}")
         edges.extend(wire(source, f"n{gate.node}") for source in gate.wires)
     lines.append(f'  output["{_text(short_name(graph.output_name))}"]')
     edges.append(wire(graph.output, "output"))

@@ -11,9 +11,9 @@ from rich.text import Text
 from rich.tree import Tree
 
 from ..core.labels import all_labels
-from ..core.numbers import shown
+from ..core.numbers import elements, shown
 from ..core.ops import INPUT
-from .drawing import Picture
+from .drawing import Picture, node_shape, shape_text, wire_numbers
 from .eval_table import GRAD_STYLE, INPUT_STYLE, OUTPUT_STYLE, VALUE_STYLE
 from .registry import RenderOptions
 
@@ -31,7 +31,14 @@ def _line(picture: Picture, node_id: int, label: str, precision: int, seen: bool
     if not node.op.is_leaf:
         op = node.op.display
         text.append(f"  [{op}]", style="dim")
-    if picture.values is not None and picture.grads is not None:
+    shape = node_shape(picture.graph, node_id)
+    if shape:
+        text.append(f"  shape {shape_text(shape)}", style="dim")
+    numbers = wire_numbers(picture, node_id, precision) if shape else None
+    if isinstance(numbers, str):
+        size = len(elements(picture.values[node_id])) if picture.values is not None else 0
+        text.append(f"   {size} elements: backprop eval shows them", style="dim")
+    elif picture.values is not None and picture.grads is not None:
         text.append("   value ", style="dim")
         text.append(shown(picture.values[node_id], precision), style=VALUE_STYLE)
         text.append("  grad ", style="dim")

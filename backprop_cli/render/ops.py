@@ -16,12 +16,28 @@ def rules(op: Op) -> list[tuple[str, str]]:
     return list(zip(op.params, op.partials_text))
 
 
+# How the array ops are written in a program, where it is not ``name(params)``.
+ARRAY_FORMS = {"transpose": "A.T", "stack": "[a, b, ...]", "index": "a[i], A[i, j], a[0:2]",
+               "amax": "max(x)", "amin": "min(x)"}
+
+
 def written(op: Op) -> str:
     if op.form == "leaf":
         return ""
+    if op.tensor and op.form == "infix":
+        return f"{op.params[0]} {op.symbol} {op.params[1]}"
+    if op.name in ARRAY_FORMS:
+        return ARRAY_FORMS[op.name]
     if op.form in ("infix", "prefix"):
         return op.summary
     return f"{op.name}({', '.join(op.params)})"
+
+
+def derivative_lines(op: Op) -> str:
+    """``d/dx = ...`` for a gate's local derivatives; ``grad A = ...`` for an array op,
+    whose rule gives the gradient reaching each argument from the upstream gradient."""
+    prefix = "grad {} = " if op.tensor else "d/d{} = "
+    return "\n".join(prefix.format(arg) + text for arg, text in rules(op))
 
 
 # What a node's "op" can be besides the table's operations: a user-defined function.
@@ -33,6 +49,7 @@ DEF_ENTRY = {
     "derivatives": {"each parameter": "by a backward pass over the function's body"},
     "expansion": "--expand copies the body in",
     "notes": None,
+    "array": False,
 }
 
 
@@ -52,6 +69,7 @@ def render_json(subject: object, options: RenderOptions) -> str:
             "derivatives": {arg: text for arg, text in rules(op)},
             "expansion": op.expansion,
             "notes": op.kinks,
+            "array": op.tensor,
         })
     data.append(DEF_ENTRY)
     return json.dumps(data, indent=2) + "\n"
@@ -68,13 +86,13 @@ def render_table(subject: object, options: RenderOptions) -> Any:
                Column("notes", style="dim", kind=WORDS)]
     rows = []
     for op in listed():
-        derivative = "\n".join(f"d/d{arg} = {text}" for arg, text in rules(op))
+        derivative = derivative_lines(op)
         notes = op.kinks or (f"one gate; --expand: {op.expansion}" if op.expansion else "")
-        if op.form == "leaf":
+        if op.form == "leaf" or op.tensor:
             notes = op.summary
         rows.append(Row((op.name, written(op), op.arity_text(), derivative, notes)))
     rows.append(Row(("def", "f(a, ...)", "any", "by a backward pass over the body",
                      "a user-defined function: one gate; --expand copies the body in")))
     caption = ("d/da: the local derivative d out / d a; a gate multiplies it by the gradient "
-               "flowing back")
+               "flowing back (upstream). grad a: the gradient an array op passes back to a")
     return Grid(columns, rows, title=Text("operations"), caption=Text(caption))

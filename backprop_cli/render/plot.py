@@ -20,6 +20,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -37,6 +38,14 @@ SLOPE_CHARS = frozenset(chr(c) for c in range(0x2801, 0x2900))  # Braille dots
 
 
 # -- the window and its labels ---------------------------------------------------------------
+
+def held(name: str, value: Any) -> str:
+    """An input held fixed, for the picture's footnote: ``w = 2``, or ``W1 (16x2)``."""
+    shape = getattr(value, "shape", ())
+    if shape:
+        return f"{name} ({'x'.join(map(str, shape))})"
+    return f"{name} = {float(value):g}"
+
 def window(low: float, high: float) -> tuple[float, float]:
     """The range a picture spans: the data's, widened around a flat (or nearly flat) one
     to what labels can tell apart."""
@@ -301,7 +310,7 @@ def to_file(path: str, curve: Curve, output: str, name: str) -> bytes:
             axes.axhline(0, color="black", linewidth=0.6, alpha=0.5)
         fixed = curve.others
         if fixed:
-            shown_fixed = ", ".join(f"{n} = {v:g}" for n, v in fixed[:6])
+            shown_fixed = ", ".join(held(n, v) for n, v in fixed[:6])
             more = f" (+{len(fixed) - 6} more)" if len(fixed) > 6 else ""
             figure.text(0.99, 0.005, shown_fixed + more, ha="right", va="bottom", fontsize=8,
                         color="#555555")
@@ -511,7 +520,7 @@ def surface_to_file(path: str, surface: Surface, output: str,
         axes.set_title(f"{short_name(output)} over {surface.x_name} and {surface.y_name}",
                        fontsize=11)
         if surface.others:
-            shown_fixed = ", ".join(f"{n} = {v:g}" for n, v in surface.others[:6])
+            shown_fixed = ", ".join(held(n, v) for n, v in surface.others[:6])
             more = f" (+{len(surface.others) - 6} more)" if len(surface.others) > 6 else ""
             figure.text(0.99, 0.005, shown_fixed + more, ha="right", va="bottom", fontsize=8,
                         color="#555555")

@@ -55,6 +55,7 @@ RENDERERS: dict[str, dict[str, str]] = {
         "svg": "graph_dot:render_svg",
         "png": "graph_dot:render_png",
         "pdf": "graph_dot:render_pdf",
+        "html": "graph_html:render_html",
     },
     "diff": {
         "plain": "diff:render_plain",

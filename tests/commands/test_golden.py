@@ -12,6 +12,8 @@ from __future__ import annotations
 import pytest
 
 from backprop_cli import evaluate
+from tests.commands.golden_arrays import ARRAY_CASES
+from tests.commands.test_eval_arrays import GOLDEN_CASES as ARRAY_GOLDEN_CASES
 from tests.harness import GOLDEN, ROOT, run
 
 EXAMPLES = {
@@ -165,6 +167,7 @@ CASES: dict[str, tuple[str, ...]] = {
     "graph/functions.tree": ("graph", "-f", "samples/functions.bp", "-F", "tree"),
     "graph/functions.mermaid": ("graph", "-f", "samples/functions.bp", "-F", "mermaid"),
 }
+CASES.update(ARRAY_CASES)  # vectors and matrices: tests/commands/golden_arrays.py
 
 
 @pytest.mark.parametrize("name", list(CASES))
@@ -180,5 +183,6 @@ def test_every_golden_file_has_a_case() -> None:
     cases = {f"eval/{e}.{f}" for e in EXAMPLES for f in FORMATS}
     cases |= {f"explain/{n}.txt" for n in ("circuit", "named", "neuron", "fanout")}
     cases |= set(CASES)
+    cases |= {f"eval/{e}.{f}" for e, f in ARRAY_GOLDEN_CASES}  # tests/commands/test_eval_arrays.py
     files = {str(p.relative_to(GOLDEN)) for p in GOLDEN.rglob("*") if p.is_file()}
     assert files == cases

@@ -1,0 +1,643 @@
+// backprop graph -F html: step through the forward and backward passes of a circuit.
+//
+// Every value, gradient, local derivative and contribution shown here is computed by the
+// program's generated JavaScript (BACKPROP_MODULES, one per view); this script only
+// formats numbers, shows and hides them, and words the steps as `--explain` does.
+"use strict";
+(function () {
+  const DATA = JSON.parse(document.getElementById("data").textContent);
+  const MODULES = window.BACKPROP_MODULES || {};
+  const $ = (id) => document.getElementById(id);
+
+  // ---- numbers, written as backprop writes them -------------------------------------
+
+  // Python's repr of a float, less a trailing ".0" (core/numbers.py format_number).
+  function formatNumber(v) {
+    if (Number.isNaN(v)) return "nan";
+    if (!Number.isFinite(v)) return v > 0 ? "inf" : "-inf";
+    if (v === 0) return Object.is(v, -0) ? "-0" : "0";
+    const [mant, expText] = v.toExponential().split("e");
+    const exp = parseInt(expText, 10);
+    const sign = mant[0] === "-" ? "-" : "";
+    const digits = mant.replace("-", "").replace(".", "");
+    let out;
+    if (exp < -4 || exp >= 16) {
+      out = digits[0] + (digits.length > 1 ? "." + digits.slice(1) : "") + "e" +
+        (exp < 0 ? "-" : "+") + String(Math.abs(exp)).padStart(2, "0");
+    } else if (exp >= 0) {
+      out = digits.length <= exp + 1 ? digits + "0".repeat(exp + 1 - digits.length)
+        : digits.slice(0, exp + 1) + "." + digits.slice(exp + 1);
+    } else {
+      out = "0." + "0".repeat(-exp - 1) + digits;
+    }
+    return sign + out;
+  }
+
+  // `precision` significant digits, as Python's "%.{p}g" (ties to even), and no "-0".
+  function shown(v, p) {
+    if (Number.isNaN(v)) return "nan";
+    if (!Number.isFinite(v)) return v > 0 ? "inf" : "-inf";
+    if (v === 0) return "0";
+    const sign = v < 0 ? "-" : "";
+    const a = Math.abs(v);
+    let [mant, expText] = a.toExponential(p - 1).split("e");
+    let exp = parseInt(expText, 10);
+    // toExponential rounds an exact tie up; Python rounds it to the even digit
+    const long = a.toExponential(Math.min(100, p + 30)).split("e")[0].replace(".", "");
+    if (/^50*$/.test(long.slice(p)) && Number(long[p - 1]) % 2 === 0) {
+      const kept = long.slice(0, p);
+      mant = kept[0] + (p > 1 ? "." + kept.slice(1) : "");
+      exp = parseInt(a.toExponential(Math.min(100, p + 30)).split("e")[1], 10);
+    }
+    let out;
+    if (exp >= -4 && exp < p) {
+      const digits = mant.replace(".", "");
+      if (exp >= 0) {
+        out = digits.length <= exp + 1 ? digits + "0".repeat(exp + 1 - digits.length)
+          : digits.slice(0, exp + 1) + "." + digits.slice(exp + 1);
+      } else {
+        out = "0." + "0".repeat(-exp - 1) + digits;
+      }
+      if (out.includes(".")) out = out.replace(/0+$/, "").replace(/\.$/, "");
+    } else {
+      if (mant.includes(".")) mant = mant.replace(/0+$/, "").replace(/\.$/, "");
+      out = mant + "e" + (exp < 0 ? "-" : "+") + String(Math.abs(exp)).padStart(2, "0");
+    }
+    out = sign + out;
+    return out === "-0" ? "0" : out;
+  }
+
+  // The class of a number, in the order of graph_html.CLASS_POINTS.
+  function numberClass(x) {
+    if (x < -1) return Number.isInteger(x) ? 1 : 0;
+    if (x === -1) return 2;
+    if (x < 0) return 3;
+    if (x === 0) return 4;
+    if (x < 1) return 5;
+    if (x === 1) return 6;
+    return Number.isInteger(x) ? 7 : 8;
+  }
+
+  // ---- one view: its circuit, its steps, its module ----------------------------------
+
+  function makeView(data) {
+    const root = document.querySelector(`.circuit[data-view="${data.key}"]`);
+    const svg = root.querySelector("svg");
+    const module = MODULES[data.key];
+    const nodeEls = new Map(); // node id -> <g class="node">
+    const wireEls = new Map(); // source node id -> [<g class="edge">]
+    const wireInto = new Map(); // target node id -> [<g class="edge">]
+    const labels = []; // {node, kind, el}: a value or gradient drawn in the circuit
+    for (const g of svg.querySelectorAll("g.node")) {
+      const title = g.querySelector("title").textContent;
+      const m = /^n(\d+)$/.exec(title);
+      if (!m) continue;
+      const id = Number(m[1]);
+      nodeEls.set(id, g);
+      g.dataset.node = id;
+      collect(g, id);
+    }
+    for (const g of svg.querySelectorAll("g.edge")) {
+      const title = g.querySelector("title").textContent;
+      const m = /^n(\d+)->(n(\d+)|output)$/.exec(title);
+      if (!m) continue;
+      const source = Number(m[1]);
+      const target = m[3] === undefined ? -1 : Number(m[3]);
+      if (!wireEls.has(source)) wireEls.set(source, []);
+      wireEls.get(source).push(g);
+      if (!wireInto.has(target)) wireInto.set(target, []);
+      wireInto.get(target).push(g);
+      collect(g, source);
+    }
+    function collect(g, id) {
+      for (const t of g.querySelectorAll("text")) {
+        const fill = (t.getAttribute("fill") || "").toLowerCase();
+        const kind = fill === DATA.colors.value ? "value" : fill === DATA.colors.grad ? "grad" : null;
+        if (kind === null) continue;
+        t.dataset.node = id;
+        t.dataset.kind = kind;
+        labels.push({ node: id, kind, el: t });
+      }
+    }
+    svg.removeAttribute("width");
+    svg.removeAttribute("height");
+    svg.setAttribute("preserveAspectRatio", "xMidYMid meet");
+    const box = svg.viewBox.baseVal;
+    const home = { x: box.x, y: box.y, width: box.width, height: box.height };
+
+    // the steps: the start, the forward pass node by node, the output's seed, the
+    // backward pass gate by gate, the gradients of the inputs
+    const steps = [{ kind: "start" }];
+    const forwardAt = new Map();
+    for (const id of data.forward) {
+      forwardAt.set(id, steps.length);
+      steps.push({ kind: "forward", node: id });
+    }
+    const seedAt = steps.length;
+    steps.push({ kind: "seed", node: data.output });
+    data.backward.forEach((gate, k) => steps.push({ kind: "backward", gate, index: k }));
+    steps.push({ kind: "end" });
+    const endAt = steps.length - 1;
+    // the step from which each node's value and gradient are shown
+    const valueFrom = (id) => forwardAt.has(id) ? forwardAt.get(id) : seedAt;
+    const gradFrom = (id) => {
+      const c = data.nodes[id].complete;
+      return c === -1 ? seedAt : c >= data.backward.length ? endAt : seedAt + 1 + c;
+    };
+    return { data, root, svg, module, nodeEls, wireEls, wireInto, labels, steps, home,
+             valueFrom, gradFrom, seedAt, endAt, tbody: null, rows: [] };
+  }
+
+  const views = DATA.views.map(makeView);
+  const state = { view: 0, step: 0, playing: null, inputs: new Map(), numbers: null };
+  for (const input of DATA.views[0].inputs) state.inputs.set(input.name, input.value);
+
+  // ---- the numbers, from the generated code ------------------------------------------
+
+  function compute(view) {
+    const data = view.data;
+    const point = {};
+    for (const input of data.inputs) point[input.name] = state.inputs.get(input.name);
+    const t = view.module.trace(point);
+    const at = (table, id) => Number(table[id]);
+    const n = data.nodes.length;
+    const values = new Array(n), grads = new Array(n);
+    for (let i = 0; i < n; i++) { values[i] = at(t.values, i); grads[i] = at(t.grads, i); }
+    // local derivatives and contributions of every step, from the generated code of the
+    // gate: g * op(a0, a1, ...) differentiated by each a_k, at g = 1 and at g = upstream
+    const locals = [], contributions = [];
+    for (const step of data.backward) {
+      const node = data.nodes[step.node];
+      const gate = MODULES["gate:" + node.gate].contribution;
+      const args = node.args.map((a) => values[a]);
+      const one = gate(1, ...args).gradient;
+      const chained = gate(grads[step.node], ...args).gradient;
+      locals.push(step.contributions.map((c) => one["a" + c.arg]));
+      contributions.push(step.contributions.map((c) => chained["a" + c.arg]));
+    }
+    return { values, grads, locals, contributions, error: findError(view, values, grads, locals, contributions) };
+  }
+
+  // The CLI's message for the first number that is not finite (core/engine.py).
+  function findError(view, values, grads, locals, contributions) {
+    const data = view.data;
+    for (let i = 0; i < values.length; i++) {
+      if (Number.isFinite(values[i])) continue;
+      const node = data.nodes[i];
+      if (node.input || node.args.length === 0) {
+        return [`error: the value of ${node.label} is not finite (${formatNumber(values[i])})`,
+                ...node.location];
+      }
+      const args = node.args.map((a) => values[a]);
+      let reason = null;
+      const domain = node.gate === null ? null : data.domains[node.gate];
+      if (args.every(Number.isFinite) && domain) {
+        reason = domain[args.map(numberClass).join(",")] || null;
+      }
+      if (reason === null) reason = Number.isNaN(values[i]) ? "not a number" : "overflow";
+      return [`error: ${node.label} is not finite (${formatNumber(values[i])}): ${reason}`,
+              ...node.location, ...where(data, node, values)];
+    }
+    // the gradients: the first contribution, output first, that is not finite
+    for (let k = 0; k < data.backward.length; k++) {
+      const step = data.backward[k];
+      for (let j = 0; j < step.contributions.length; j++) {
+        const d = locals[k][j];
+        if (Number.isFinite(contributions[k][j])) continue;
+        const node = data.nodes[step.node];
+        const what = operandText(data, node, step.contributions[j].arg);
+        const reason = Number.isFinite(d) ? "the gradient overflows"
+          : `its local derivative with respect to ${what} is ${formatNumber(d)}`;
+        return [`error: the gradient through ${node.label} is not finite: ${reason}`,
+                ...node.location, ...where(data, node, values)];
+      }
+    }
+    if (!grads.every(Number.isFinite)) return ["error: a gradient is not finite"];
+    return null;
+  }
+
+  function operandText(data, node, k) {
+    const all = data.nodes[node.id].forward.operands;
+    const a = node.args[k];
+    const found = all.find((o) => o[1] === a);
+    return found ? found[0] : data.nodes[a].label;
+  }
+
+  function where(data, node, values) {
+    const parts = node.forward.operands.map(([text, a]) => `${text} = ${formatNumber(values[a])}`);
+    return parts.length ? [`  where ${parts.join(", ")}`] : [];
+  }
+
+  // ---- words of a step ---------------------------------------------------------------
+
+  function escapeHtml(text) {
+    return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  }
+  const span = (cls, text) => `<span class="${cls}">${escapeHtml(text)}</span>`;
+
+  function stepLines(view, step, numbers) {
+    const data = view.data;
+    const p = data.precision;
+    const number = (v) => shown(v, p);
+    const num = (v) => { const t = number(v); return t.startsWith("-") ? `(${t})` : t; };
+    const { values, grads, locals, contributions } = numbers;
+    const lines = [];
+    const sums = (id) => {
+      const into = data.fan_in[String(id)];
+      if (!into) return;
+      const terms = into.map(([gate, arg]) => {
+        const k = data.backward.findIndex((s) => s.node === gate);
+        const j = data.backward[k].contributions.findIndex((c) => c.arg === arg);
+        return num(contributions[k][j]);
+      });
+      lines.push(`    ${escapeHtml(data.nodes[id].d)} = ${terms.join(" + ")} = ` +
+                 `${span("grad", number(grads[id]))}   (${into.length} paths: the gradients add up)`);
+    };
+    if (step.kind === "start") {
+      lines.push("the forward pass computes every node's value from the inputs to the output;");
+      lines.push("then the backward pass sends the gradient from the output back to the inputs.");
+      lines.push("", "step with Right and Left, play with Space; Home and End go to the ends.");
+    } else if (step.kind === "forward") {
+      const node = data.nodes[step.node];
+      const f = node.forward;
+      lines.push(`[${node.id}] ${escapeHtml(f.title)}`);
+      const parts = f.operands.map(([text, a]) => `${escapeHtml(text)} = ${span("value", number(values[a]))}`);
+      lines.push(`    value = ${span("value", number(values[node.id]))}` +
+                 (parts.length ? `   where ${parts.join(", ")}` : ""));
+    } else if (step.kind === "seed") {
+      lines.push(`backward pass of ${escapeHtml(data.output_label)}, from the output back to the inputs`);
+      lines.push("", `${escapeHtml(data.nodes[data.output].d)} = ${span("grad", "1")}`);
+    } else if (step.kind === "backward") {
+      const gate = step.gate;
+      const k = step.index;
+      sums(gate.node);
+      lines.push(`[${gate.node}] ${escapeHtml(gate.title)}` + (gate.pattern ? `   (${escapeHtml(gate.pattern)})` : ""));
+      const kink = kinkOf(view, gate, values);
+      if (kink) lines.push(`    ! ${escapeHtml(kink)}`);
+      gate.contributions.forEach((c, j) => {
+        const upstream = num(grads[gate.node]);
+        const local = num(locals[k][j]);
+        const chain = [escapeHtml(data.nodes[c.to].d),
+                       `${escapeHtml(data.nodes[gate.node].d)} * ${escapeHtml(c.local_name)}`];
+        if (c.formula && c.formula !== number(locals[k][j]) && c.formula !== local) {
+          chain.push(`${span("grad", upstream)} * ${escapeHtml(c.formula)}`);
+        }
+        chain.push(`${span("grad", upstream)} * ${local}`, span("grad", number(contributions[k][j])));
+        lines.push("    " + chain.join(" = "));
+      });
+    } else {
+      const fanned = data.inputs.filter((i) => data.fan_in[String(i.id)]);
+      if (fanned.length) {
+        lines.push("inputs that feed several gates");
+        for (const i of fanned) sums(i.id);
+        lines.push("");
+      }
+      lines.push("gradients: " + data.inputs.map(
+        (i) => `${escapeHtml(data.nodes[i.id].d)} = ${span("grad", number(grads[i.id]))}`).join(", "));
+    }
+    return lines;
+  }
+
+  // The kink at this gate, worded by its op's rule (probed by class of its arguments).
+  function kinkOf(view, gate, values) {
+    const node = view.data.nodes[gate.node];
+    if (node.block) return sameAsFirst(view) ? gate.kink : null;
+    const table = view.data.kinks[node.gate];
+    if (!table) return null;
+    const out = values[node.id];
+    const args = node.args.map((a) => values[a]);
+    let key;
+    if (args.length > 2) key = args.map((a) => (a === out ? "=" : ".")).join("");
+    else key = args.map((a) => `${numberClass(a)}${a === out ? "=" : ""}`).join(",");
+    return table[key] || null;
+  }
+
+  function sameAsFirst(view) {
+    return view.data.inputs.every((i) => Object.is(state.inputs.get(i.name), i.value));
+  }
+
+  // ---- drawing a step ----------------------------------------------------------------
+
+  function current() { return views[state.view]; }
+
+  function show() {
+    const view = current();
+    const step = state.step;
+    const at = view.steps[step];
+    const numbers = state.numbers;
+    const p = view.data.precision;
+    for (const label of view.labels) {
+      const from = label.kind === "value" ? view.valueFrom(label.node) : view.gradFrom(label.node);
+      const v = label.kind === "value" ? numbers.values[label.node] : numbers.grads[label.node];
+      label.el.textContent = shown(v, p);
+      label.el.dataset.number = formatNumber(v);
+      label.el.classList.toggle("pending", step < from);
+    }
+    for (const el of view.svg.querySelectorAll(".current, .forward, .backward")) {
+      el.classList.remove("current", "forward", "backward");
+    }
+    const mark = (id) => { const g = view.nodeEls.get(id); if (g) g.classList.add("current"); };
+    if (at.kind === "forward") {
+      mark(at.node);
+      for (const g of view.wireInto.get(at.node) || []) g.classList.add("forward");
+    } else if (at.kind === "seed") {
+      mark(at.node);
+      for (const g of view.wireInto.get(-1) || []) g.classList.add("backward");
+    } else if (at.kind === "backward") {
+      mark(at.gate.node);
+      for (const g of view.wireInto.get(at.gate.node) || []) g.classList.add("backward");
+    }
+    const phase = at.kind === "start" ? "the circuit"
+      : at.kind === "forward" ? "forward pass" : at.kind === "end" ? "the gradients" : "backward pass";
+    $("phase").textContent = phase;
+    $("explain").innerHTML = stepLines(view, at, numbers).join("\n");
+    $("counter").textContent = `step ${step} of ${view.steps.length - 1}`;
+    $("scrub").max = String(view.steps.length - 1);
+    $("scrub").value = String(step);
+    const error = numbers.error;
+    $("error-box").hidden = error === null;
+    $("error").textContent = error === null ? "" : error.join("\n");
+    for (const row of view.rows) {
+      const id = row.id;
+      row.value.textContent = step >= view.valueFrom(id) ? shown(numbers.values[id], p) : "";
+      row.grad.textContent = step >= view.gradFrom(id) ? shown(numbers.grads[id], p) : "";
+      row.value.dataset.number = formatNumber(numbers.values[id]);
+      row.grad.dataset.number = formatNumber(numbers.grads[id]);
+      const here = (at.kind === "forward" || at.kind === "seed") ? at.node === id
+        : at.kind === "backward" ? at.gate.node === id : false;
+      row.tr.classList.toggle("current", here);
+    }
+    document.body.dataset.step = String(step);
+    document.body.dataset.steps = String(view.steps.length);
+  }
+
+  function buildTable(view) {
+    const tbody = $("nodes").tBodies[0];
+    tbody.textContent = "";
+    view.rows = [];
+    for (const node of view.data.nodes) {
+      if (!node.drawn && node.id !== view.data.output) continue;
+      const tr = document.createElement("tr");
+      const cells = [String(node.id), node.name && !node.input ? `${node.name} = ${node.label}` : node.label,
+                     node.op, "", ""].map((text) => {
+        const td = document.createElement("td");
+        td.textContent = text;
+        tr.appendChild(td);
+        return td;
+      });
+      cells[1].title = node.label;
+      cells[3].className = "value";
+      cells[4].className = "grad";
+      tr.dataset.node = node.id;
+      tbody.appendChild(tr);
+      view.rows.push({ id: node.id, tr, value: cells[3], grad: cells[4] });
+    }
+  }
+
+  function recompute() {
+    state.numbers = compute(current());
+  }
+
+  // ---- the URL hash: #step=7, &expand, and the inputs changed from the program's ------
+
+  function readHash() {
+    const params = new URLSearchParams(location.hash.slice(1));
+    const expand = params.has("expand") && views.length > 1;
+    state.view = expand ? 1 : 0;
+    for (const input of DATA.views[0].inputs) {
+      const text = params.get(`in.${input.name}`);
+      const v = text === null ? input.value : Number(text);
+      state.inputs.set(input.name, Number.isFinite(v) ? v : input.value);
+    }
+    const step = parseInt(params.get("step") || "0", 10);
+    state.step = Math.max(0, Math.min(Number.isFinite(step) ? step : 0, current().steps.length - 1));
+  }
+
+  function writeHash() {
+    const params = new URLSearchParams();
+    params.set("step", String(state.step));
+    if (state.view === 1) params.set("expand", "");
+    for (const input of DATA.views[0].inputs) {
+      const v = state.inputs.get(input.name);
+      if (!Object.is(v, input.value)) params.set(`in.${input.name}`, formatNumber(v));
+    }
+    const hash = "#" + params.toString().replace("expand=", "expand");
+    if (location.hash !== hash) history.replaceState(null, "", hash);
+  }
+
+  // ---- inputs ------------------------------------------------------------------------
+
+  const inputEls = new Map();
+  function buildInputs() {
+    const box = $("inputs");
+    for (const input of DATA.views[0].inputs) {
+      const row = document.createElement("div");
+      row.className = "input-row";
+      const label = document.createElement("label");
+      label.textContent = input.name;
+      label.title = input.name;
+      const field = document.createElement("input");
+      field.type = "number";
+      field.step = "any";
+      field.id = `input-${input.name}`;
+      field.dataset.input = input.name;
+      label.htmlFor = field.id;
+      const slider = document.createElement("input");
+      slider.type = "range";
+      slider.dataset.input = input.name;
+      slider.setAttribute("aria-label", `${input.name} (slider)`);
+      const span = Math.max(1, Math.abs(input.value)) * 2;
+      slider.min = String(input.value - span);
+      slider.max = String(input.value + span);
+      slider.step = String(span / 100);
+      field.addEventListener("input", () => {
+        if (field.value.trim() === "" || !Number.isFinite(field.valueAsNumber)) return;
+        setInput(input.name, field.valueAsNumber, field);
+      });
+      slider.addEventListener("input", () => setInput(input.name, Number(slider.value), slider));
+      row.append(label, field, slider);
+      box.appendChild(row);
+      inputEls.set(input.name, { field, slider });
+    }
+  }
+
+  function syncInputs(except) {
+    for (const [name, { field, slider }] of inputEls) {
+      const v = state.inputs.get(name);
+      if (field !== except) field.value = formatNumber(v);
+      if (slider !== except) {
+        if (v < Number(slider.min)) slider.min = String(v);
+        if (v > Number(slider.max)) slider.max = String(v);
+        slider.value = String(v);
+      }
+    }
+  }
+
+  function setInput(name, v, from) {
+    state.inputs.set(name, v);
+    syncInputs(from);
+    recompute();
+    show();
+    writeHash();
+  }
+
+  // ---- stepping ----------------------------------------------------------------------
+
+  function go(step) {
+    const last = current().steps.length - 1;
+    state.step = Math.max(0, Math.min(step, last));
+    show();
+    writeHash();
+  }
+
+  function play() {
+    if (state.playing !== null) { stop(); return; }
+    if (state.step >= current().steps.length - 1) go(0);
+    $("play").textContent = "pause";
+    state.playing = setInterval(() => {
+      if (state.step >= current().steps.length - 1) { stop(); return; }
+      go(state.step + 1);
+    }, 900);
+  }
+
+  function stop() {
+    if (state.playing !== null) clearInterval(state.playing);
+    state.playing = null;
+    $("play").textContent = "play";
+  }
+
+  function switchView(index) {
+    const before = current();
+    const at = before.steps[state.step];
+    for (const view of views) view.root.hidden = true;
+    state.view = index;
+    const view = current();
+    view.root.hidden = false;
+    // keep the phase: the same place in the forward or backward pass, as near as there is
+    let step = at.kind === "end" ? view.endAt : at.kind === "start" ? 0
+      : at.kind === "forward" ? Math.min(state.step, view.seedAt - 1) : view.seedAt;
+    if (at.kind === "backward") step = Math.min(view.seedAt + (state.step - before.seedAt), view.endAt);
+    buildTable(view);
+    recompute();
+    go(step);
+  }
+
+  // ---- pan and zoom on the viewBox ---------------------------------------------------
+
+  function zoom(view, factor, cx, cy) {
+    const b = view.svg.viewBox.baseVal;
+    const x = cx === undefined ? b.x + b.width / 2 : cx;
+    const y = cy === undefined ? b.y + b.height / 2 : cy;
+    b.x = x - (x - b.x) * factor;
+    b.y = y - (y - b.y) * factor;
+    b.width *= factor;
+    b.height *= factor;
+  }
+
+  function fit(view) {
+    const b = view.svg.viewBox.baseVal;
+    Object.assign(b, { x: view.home.x, y: view.home.y, width: view.home.width, height: view.home.height });
+  }
+
+  function svgPoint(view, event) {
+    const pt = view.svg.createSVGPoint();
+    pt.x = event.clientX;
+    pt.y = event.clientY;
+    return pt.matrixTransform(view.svg.getScreenCTM().inverse());
+  }
+
+  function bindStage() {
+    const stage = $("stage");
+    stage.addEventListener("wheel", (event) => {
+      event.preventDefault();
+      const view = current();
+      const p = svgPoint(view, event);
+      zoom(view, event.deltaY > 0 ? 1.15 : 1 / 1.15, p.x, p.y);
+    }, { passive: false });
+    let drag = null;
+    stage.addEventListener("pointerdown", (event) => {
+      const view = current();
+      drag = { start: svgPoint(view, event), view };
+      stage.classList.add("dragging");
+      stage.setPointerCapture(event.pointerId);
+    });
+    stage.addEventListener("pointermove", (event) => {
+      if (drag === null) return;
+      const p = svgPoint(drag.view, event);
+      const b = drag.view.svg.viewBox.baseVal;
+      b.x -= p.x - drag.start.x;
+      b.y -= p.y - drag.start.y;
+    });
+    const end = () => { drag = null; stage.classList.remove("dragging"); };
+    stage.addEventListener("pointerup", end);
+    stage.addEventListener("pointercancel", end);
+  }
+
+  // ---- start ---------------------------------------------------------------------------
+
+  function start() {
+    buildInputs();
+    bindStage();
+    readHash();
+    syncInputs(null);
+    for (const view of views) view.root.hidden = true;
+    current().root.hidden = false;
+    if (views.length > 1) {
+      $("expand-toggle").hidden = false;
+      $("expand").checked = state.view === 1;
+      $("expand").addEventListener("change", () => switchView($("expand").checked ? 1 : 0));
+    }
+    buildTable(current());
+    recompute();
+    show();
+    $("first").addEventListener("click", () => { stop(); go(0); });
+    $("back").addEventListener("click", () => { stop(); go(state.step - 1); });
+    $("next").addEventListener("click", () => { stop(); go(state.step + 1); });
+    $("last").addEventListener("click", () => { stop(); go(current().steps.length - 1); });
+    $("play").addEventListener("click", play);
+    $("scrub").addEventListener("input", () => { stop(); go(Number($("scrub").value)); });
+    $("zoom-in").addEventListener("click", () => zoom(current(), 1 / 1.25));
+    $("zoom-out").addEventListener("click", () => zoom(current(), 1.25));
+    $("zoom-fit").addEventListener("click", () => fit(current()));
+    document.addEventListener("keydown", (event) => {
+      const tag = event.target && event.target.tagName;
+      if (tag === "INPUT" && event.target.type !== "range" && event.target.type !== "checkbox") return;
+      if (event.target && event.target.type === "range" && event.target.dataset.input) return;
+      const keys = {
+        ArrowRight: () => { stop(); go(state.step + 1); },
+        ArrowLeft: () => { stop(); go(state.step - 1); },
+        Home: () => { stop(); go(0); },
+        End: () => { stop(); go(current().steps.length - 1); },
+        " ": play,
+        "+": () => zoom(current(), 1 / 1.25),
+        "=": () => zoom(current(), 1 / 1.25),
+        "-": () => zoom(current(), 1.25),
+        "0": () => fit(current()),
+      };
+      const action = keys[event.key];
+      if (!action || event.ctrlKey || event.metaKey || event.altKey) return;
+      event.preventDefault();
+      action();
+    });
+    window.addEventListener("hashchange", () => {
+      const view = state.view;
+      readHash();
+      syncInputs(null);
+      if (state.view !== view) {
+        const step = state.step;
+        state.view = view;
+        $("expand").checked = !$("expand").checked;
+        switchView(view === 0 ? 1 : 0);
+        go(step);
+        return;
+      }
+      recompute();
+      show();
+    });
+    writeHash();
+  }
+
+  // for tests and the curious: the page's formatting, and where it stands
+  window.backpropPage = { shown, formatNumber, numberClass, state, steps: () => current().steps.length };
+  start();
+})();
