@@ -49,7 +49,7 @@ def test_the_fontconfig_of_the_wheel_has_a_font_of_its_own(tmp_path, monkeypatch
 
 def test_the_system_dot_is_the_fallback(tmp_path, monkeypatch) -> None:
     if shutil.which("dot") is None:
-        pytest.skip("no system dot to fall back to")
+        pytest.skip("no system dot to fall back to: apt-get install -y graphviz")
     monkeypatch.setitem(sys.modules, "pygraphviz", None)  # the library is missing
     argv, _env = graph_dot.renderer_command("svg", "dot")
     assert Path(argv[0]).name == "dot"
