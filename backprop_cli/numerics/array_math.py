@@ -58,7 +58,7 @@ def _relu(x: Any) -> Any:
 
 
 def _step(x: Any) -> Any:
-    return np.where(x > 0, 1.0, 0.0)
+    return (x > 0).astype(float)  # NaN > 0 is False: 0, as at one point; one pass, no where
 
 
 def _maximum(*args: Any) -> Any:
