@@ -11,7 +11,7 @@ LANGUAGES = ("python", "numpy", "c", "js")
 # operations of vectors and matrices (the table marks the ones that take arrays only)
 ARRAY_OPS = frozenset({"matmul", "dot", "outer", "transpose", "index", "array", "stack"})
 # the targets that write programs with vectors and matrices
-ARRAY_LANGUAGES = ("numpy",)
+ARRAY_LANGUAGES = ("numpy", "js")
 DEFAULT_NAMES = {"python": "value_and_grad", "numpy": "value_and_grad",
                  "c": "value_and_grad", "js": "valueAndGrad"}
 
@@ -53,6 +53,10 @@ def _array_code(graph: Graph, lang: str, *, name: str, wrt: Sequence[str] | None
         from .numpy_arrays import numpy_array_module
 
         return numpy_array_module(graph, name=name, wrt=wrt)
+    if lang == "js":
+        from .js_arrays import javascript_array_module
+
+        return javascript_array_module(graph, trace=trace, name=name, wrt=wrt)
     raise ValueError(f"no array code for {lang!r}")
 
 

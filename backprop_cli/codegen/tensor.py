@@ -381,7 +381,7 @@ def _linear(space: ArraySpace, named: list[tuple[Expr, str, str]], results: list
     must: set[int] = set()  # the arguments of primitives (through views)
     for root in [*(e for e, _, _ in named), *results]:
         for e in _postorder(root):
-            if e.kind == PRIM and e.function not in VIEWS:
+            if e.kind == PRIM:  # its arguments, and what a view reshapes, are variables
                 for a in e.args:
                     while a.kind == PRIM and a.function in VIEWS:
                         a = a.args[0]
