@@ -67,16 +67,18 @@ def refuse_arrays(graph: Graph) -> None:
         shape = getattr(node, "shape", ())
         if getattr(node.op, "tensor", False) or node.op.name in ARRAY_OPS:
             raise InputError(
-                f"codegen writes scalar programs: {node.op.name} is an operation on arrays",
-                source=graph.source, start=node.start, end=node.end)
+                f"codegen writes scalar programs in this language: {node.op.name} is an "
+                "operation on arrays", source=graph.source, start=node.start, end=node.end,
+                hint="--lang numpy and --lang js write programs with arrays")
         if shape:
             from ..core.labels import node_label
 
             what = node.name or node_label(graph, graph.nodes.index(node))
             size = " x ".join(map(str, shape))
             raise InputError(
-                f"codegen writes scalar programs, and {what} is an array ({size})",
+                f"codegen writes scalar programs in this language, and {what} is an "
+                f"array ({size})",
                 source=graph.source, start=node.start, end=node.end,
-                hint="write the program with one name per number (w0, w1, ...) to "
-                     "generate its code",
+                hint="--lang numpy and --lang js write programs with arrays; or write "
+                     "the program with one name per number (w0, w1, ...)",
             )

@@ -299,6 +299,9 @@ class JavaScriptArrays(JavaScript):
         raise ValueError(f"no JavaScript spelling of {f}")
 
     def unbroadcast(self, x: str, own: tuple[int, ...], target: tuple[int, ...]) -> str:
+        if not target:
+            self.use("bpSum")
+            return f"bpSum({x})"
         padded = (1,) * (len(own) - len(target)) + tuple(target)
         if len(padded) == len(own) and all(t <= s for t, s in zip(padded, own)):
             self.use("bpScatter")  # summed over the broadcast axes

@@ -169,12 +169,14 @@ class NumPyArrays(NumPy):
         if f == "stack":
             self.use("_stack")
             return f"_stack({len(e.shape) - 1}, {', '.join(args)})", ATOM
-        if f == "take":
-            return f"{_at(printed[0], ATOM)}[..., {_subscripts(e.data, True)}]", ATOM
-        if f == "put":
+        if f in ("take", "put"):  # the subscripts of the leading logical axes, all of each rest
+            whole = len(e.shape if f == "put" else a.shape) - len(e.data)
+            subscripts = (*e.data, *([slice(None)] * whole))
+            if f == "take":
+                return f"{_at(printed[0], ATOM)}[..., {_subscripts(subscripts, True)}]", ATOM
             self.use("_put")
-            return (f"_put({args[0]}, {rank}, {_subscripts(e.data, False)}, {e.shape!r})",
-                    ATOM)
+            return (f"_put({args[0]}, {rank}, {_subscripts(subscripts, False)}, "
+                    f"{e.shape!r})", ATOM)
         if f == "unbroadcast":
             self.use("_unbroadcast")
             return f"_unbroadcast({args[0]}, {rank}, {e.shape!r})", ATOM
