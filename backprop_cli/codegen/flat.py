@@ -95,3 +95,76 @@ def counters_for(out: Shape, operands: list[Shape]) -> list[str]:
     if all(not s or tuple(s) == tuple(out) for s in operands):
         return ["i"]
     return [f"i{k}" for k in range(len(out))]
+
+
+class FlatElements:
+    """The printing of elementwise expressions over flat storage, for a ``Language``
+    (mixed in before it): an operand is its variable at the loop's index."""
+
+    finite = "isfinite"  # the spelling of isfinite(x)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.out_shape: Shape = ()
+        self.counters: list[str] = []
+
+    def one_number(self, text: str) -> str:
+        """A number as an array of one element."""
+        raise NotImplementedError
+
+    def address(self, name: str) -> str:
+        """A scalar variable as an array of one element."""
+        return self.one_number(name)
+
+    def _one(self, e: Expr, args: list[tuple[str, int]]) -> tuple[str, int]:
+        if e.kind == REF or (e.kind == PRIM and e.function in VIEWS):
+            var, shape = leaf(e)
+            if var.kind == CONST:
+                return super()._one(var, [])  # type: ignore[misc]
+            if not var.shape:
+                return var.name or "", 7
+            if not shape or size(shape) == 1:
+                return f"{var.name}[0]", 7
+            return f"{var.name}[{index_text(shape, self.out_shape, self.counters)}]", 7
+        if e.kind == PRIM:
+            raise ValueError("a primitive inside an elementwise expression")
+        if e.kind == "call" and e.function == "isfinite":
+            return f"{self.finite}({args[0][0]})", 7
+        return super()._one(e, args)  # type: ignore[misc]
+
+    def element(self, e: Expr, out: Shape, counters: list[str]) -> str:
+        self.out_shape, self.counters = out, counters
+        try:
+            return self.expression(e)  # type: ignore[attr-defined,no-any-return]
+        finally:
+            self.out_shape, self.counters = (), []
+
+    def storage(self, e: Expr) -> str:
+        """The variable (or number) an argument of a primitive reads."""
+        var, shape = leaf(e)
+        if var.kind == CONST:
+            value = var.value if var.value is not None else float("nan")
+            text: str = self.number(value)  # type: ignore[attr-defined]
+            return self.one_number(text) if shape else text
+        if not var.shape and shape:  # a number read as an array of one element
+            return self.address(var.name or "")
+        if var.shape and not shape:  # an array of one element read as a number
+            return f"{var.name}[0]"
+        return var.name or ""
+
+
+def operands(e: Expr) -> list[Expr]:
+    """The operands an elementwise expression reads (variables, views of them)."""
+    out: list[Expr] = []
+    stack = [e]
+    seen: set[int] = set()
+    while stack:
+        x = stack.pop()
+        if id(x) in seen:
+            continue
+        seen.add(id(x))
+        if x.kind == REF or (x.kind == PRIM and x.function in VIEWS):
+            out.append(x)
+        else:
+            stack.extend(x.args)
+    return out

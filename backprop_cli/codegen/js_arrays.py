@@ -24,13 +24,15 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from ..core.graph import Graph
-from .emit import ATOM, Printed, comment_text, source_lines
-from .expr import CONST, REF, Expr
+from .emit import comment_text, source_lines
+from .expr import REF, Expr
 from .flat import (
+    FlatElements,
     broadcast_strides,
     counters_for,
     index_text,
     leaf,
+    operands,
     permute_plan,
     size,
     strides,
@@ -197,50 +199,14 @@ def _list(values: Sequence[int]) -> str:
     return "[" + ", ".join(map(str, values)) + "]"
 
 
-class JavaScriptArrays(JavaScript):
+class JavaScriptArrays(FlatElements, JavaScript):
     helper_sources: ClassVar[dict[str, str]] = {**SCALAR_HELPERS, **ARRAY_HELPERS}
     helper_needs: ClassVar[dict[str, tuple[str, ...]]] = ARRAY_NEEDS
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.out_shape: tuple[int, ...] = ()
-        self.counters: list[str] = []
+    finite = "Number.isFinite"
 
-    # -- elementwise: one element of each operand at the loop's counters -------------------
-    def _one(self, e: Expr, args: list[Printed]) -> Printed:
-        if e.kind == REF or (e.kind == PRIM and e.function in VIEWS):
-            var, shape = leaf(e)
-            if var.kind == CONST:
-                return super()._one(var, [])
-            if not var.shape:
-                return var.name or "", ATOM
-            if not shape or size(shape) == 1:
-                return f"{var.name}[0]", ATOM
-            return f"{var.name}[{index_text(shape, self.out_shape, self.counters)}]", ATOM
-        if e.kind == PRIM:
-            raise ValueError("a primitive inside an elementwise expression")
-        if e.kind == "call" and e.function == "isfinite":
-            return f"Number.isFinite({args[0][0]})", ATOM
-        return super()._one(e, args)
-
-    def element(self, e: Expr, out: tuple[int, ...], counters: list[str]) -> str:
-        self.out_shape, self.counters = out, counters
-        try:
-            return self.expression(e)
-        finally:
-            self.out_shape, self.counters = (), []
-
-    def storage(self, e: Expr) -> str:
-        """The variable (or number) an argument of a primitive reads."""
-        var, shape = leaf(e)
-        if var.kind == CONST:
-            text = self.number(var.value if var.value is not None else float("nan"))
-            return f"[{text}]" if shape else text
-        if not var.shape and shape:  # a number read as an array of one element
-            return f"[{var.name}]"
-        if var.shape and not shape:  # an array of one element read as a number
-            return f"{var.name}[0]"
-        return var.name or ""
+    def one_number(self, text: str) -> str:
+        return f"[{text}]"
 
     # -- the primitives, each a helper call ----------------------------------------------
     def primitive(self, e: Expr) -> str:
@@ -335,8 +301,8 @@ def _statements(fn: ArrayFunction, lang: JavaScriptArrays, indent: str = "  ") -
         elif not e.shape:
             lines.append(f"{indent}const {s.target} = {lang.element(e, (), [])};{comment}")
         else:
-            operands = [leaf(x)[1] for x in _leaves(e)]
-            counters = counters_for(e.shape, operands)
+            shapes = [leaf(x)[1] for x in operands(e)]
+            counters = counters_for(e.shape, shapes)
             lines.append(f"{indent}const {s.target} = new Float64Array({size(e.shape)});"
                          f"{comment}")
             body = f"{s.target}[{index_text(e.shape, e.shape, counters)}] = " \
@@ -348,23 +314,6 @@ def _statements(fn: ArrayFunction, lang: JavaScriptArrays, indent: str = "  ") -
                                  for c, n in zip(counters, e.shape))
                 lines.append(f"{indent}{loops} {body}")
     return lines
-
-
-def _leaves(e: Expr) -> list[Expr]:
-    """The operands an elementwise expression reads (variables, views of them)."""
-    out: list[Expr] = []
-    stack = [e]
-    seen: set[int] = set()
-    while stack:
-        x = stack.pop()
-        if id(x) in seen:
-            continue
-        seen.add(id(x))
-        if x.kind == REF or (x.kind == PRIM and x.function in VIEWS):
-            out.append(x)
-        else:
-            stack.extend(x.args)
-    return out
 
 
 def _default(value: Any, lang: JavaScriptArrays) -> str:
