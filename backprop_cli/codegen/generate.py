@@ -11,7 +11,7 @@ LANGUAGES = ("python", "numpy", "c", "js")
 # operations of vectors and matrices (the table marks the ones that take arrays only)
 ARRAY_OPS = frozenset({"matmul", "dot", "outer", "transpose", "index", "array", "stack"})
 # the targets that write programs with vectors and matrices
-ARRAY_LANGUAGES = ("numpy", "js")
+ARRAY_LANGUAGES = ("numpy", "js", "c")
 DEFAULT_NAMES = {"python": "value_and_grad", "numpy": "value_and_grad",
                  "c": "value_and_grad", "js": "valueAndGrad"}
 
@@ -57,6 +57,10 @@ def _array_code(graph: Graph, lang: str, *, name: str, wrt: Sequence[str] | None
         from .js_arrays import javascript_array_module
 
         return javascript_array_module(graph, trace=trace, name=name, wrt=wrt)
+    if lang == "c":
+        from .c_arrays import c_array_source
+
+        return c_array_source(graph, name=name, wrt=wrt)
     raise ValueError(f"no array code for {lang!r}")
 
 
@@ -69,7 +73,7 @@ def refuse_arrays(graph: Graph) -> None:
             raise InputError(
                 f"codegen writes scalar programs in this language: {node.op.name} is an "
                 "operation on arrays", source=graph.source, start=node.start, end=node.end,
-                hint="--lang numpy and --lang js write programs with arrays")
+                hint="--lang numpy, js and c write programs with arrays")
         if shape:
             from ..core.labels import node_label
 
@@ -79,6 +83,6 @@ def refuse_arrays(graph: Graph) -> None:
                 f"codegen writes scalar programs in this language, and {what} is an "
                 f"array ({size})",
                 source=graph.source, start=node.start, end=node.end,
-                hint="--lang numpy and --lang js write programs with arrays; or write "
+                hint="--lang numpy, js and c write programs with arrays; or write "
                      "the program with one name per number (w0, w1, ...)",
             )

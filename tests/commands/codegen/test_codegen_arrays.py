@@ -8,6 +8,7 @@ runs every point of a program in one process. Within 1e-12 relative, NaN equal t
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from backprop_cli.codegen.js import javascript_module
 from backprop_cli.core.graph import Graph
 from tests.harness import run
 
-from .runners import _import, need, run_js
+from .runners import _import, compile_c, need, run_js
 
 ROOT = Path(__file__).resolve().parents[3]
 ARRAY_SAMPLES = [p for p in sorted((ROOT / "samples").glob("*.bp"))
@@ -93,6 +94,65 @@ def check_js(graph: Graph, points: list[dict[str, Any]], tmp: Path) -> None:
             assert close(g, want_grads[n]), (n, g, want_grads[n])
 
 
+def run_c_arrays(graph: Graph, points: list[dict[str, Any]], tmp: Path
+                 ) -> list[tuple[int, list[float], list[float]]]:
+    """Compiled with the strict flags and run once over every point: (return code, the
+    value's elements, the gradient's elements) per point."""
+    gcc = need("gcc", "gcc")
+    obj = compile_c(generate(graph, "c"), tmp)
+    shapes = shapes_of(graph)
+    sizes = [int(np.prod(s)) if s else 0 for s in shapes.values()]
+    total = sum(max(n, 1) for n in sizes)
+    out_size = int(np.prod(graph.nodes[graph.output].shape or ()))
+    grad_size = sum(max(n, 1) for n in sizes)
+    params, args, at = [], [], 0
+    for n in sizes:
+        params.append("const double *" if n else "double")
+        args.append(f"in + {at}" if n else f"in[{at}]")
+        at += max(n, 1)
+    driver = f"""#include <stdio.h>
+int value_and_grad({', '.join([*params, 'double *', 'double *'])});
+int main(void) {{
+    double in[{max(total, 1)}], value[{max(out_size, 1)}], grad[{max(grad_size, 1)}];
+    int k, rc;
+    for (;;) {{
+        for (k = 0; k < {total}; k++) if (scanf("%lf", &in[k]) != 1) return 0;
+        rc = value_and_grad({', '.join([*args, 'value', 'grad'])});
+        printf("%d", rc);
+        for (k = 0; k < {out_size}; k++) printf(" %.17g", value[k]);
+        for (k = 0; k < {grad_size}; k++) printf(" %.17g", grad[k]);
+        printf("\\n");
+    }}
+}}
+"""
+    main = tmp / "driver.c"
+    main.write_text(driver, encoding="utf-8")
+    exe = tmp / "driver"
+    build = subprocess.run([gcc, "-std=c99", str(main), str(obj), "-o", str(exe), "-lm"],
+                           capture_output=True, text=True)
+    assert build.returncode == 0, build.stderr
+    text = "\n".join(" ".join(repr(float(x)) for n in shapes
+                               for x in np.ravel(p[n])) for p in points) + "\n"
+    result = subprocess.run([str(exe)], input=text, capture_output=True, text=True, check=True)
+    rows = []
+    for line in result.stdout.splitlines():
+        fields = line.split()
+        numbers = [float(f) for f in fields[1:]]
+        rows.append((int(fields[0]), numbers[:out_size], numbers[out_size:]))
+    return rows
+
+
+def check_c(graph: Graph, points: list[dict[str, Any]], tmp: Path) -> None:
+    names = graph.input_names()
+    for (code, value, grads), point in zip(run_c_arrays(graph, points, tmp), points):
+        want_value, want_grads = expected(graph, point)
+        assert close(value, np.ravel(want_value)), (value, want_value)
+        flat = np.concatenate([np.ravel(want_grads[n]) for n in names]) if names else []
+        assert close(grads, flat), (grads, flat)
+        finite = all(np.all(np.isfinite(x)) for x in [want_value, *want_grads.values()])
+        assert code == (0 if finite else 1) or not finite
+
+
 # -- random programs --------------------------------------------------------------------------
 PIECES = [
     "sum(A @ v)", "dot(u, A @ v)", "sum(A.T @ u) * s", "norm(v) + norm(A)", "max(v) - min(A)",
@@ -101,6 +161,7 @@ PIECES = [
     "sum([s, v[0], u[0]] * [1, 2, 3])", "sum(relu(A - s) ^ 2)", "sum(exp(u) / (1 + u * u))",
     "sum(tanh(A.T) @ u)", "dot(v, v) / (1 + s * s)", "sum(max(A, s))", "sum(abs(u) * u)",
     "sum([[s, 1], [v[0], s]] @ [u[0], 2])", "sum(A[:, 0]) + sum(A[0])", "log(1 + norm(u))",
+    "sum(A.T @ A)", "sum((A @ A.T) * outer(u, u))",
 ]
 
 
@@ -144,6 +205,18 @@ def test_js_agrees_on_random_array_programs(program: str, seed: int,
     check_js(graph, random_points(graph, seed), tmp_path_factory.mktemp("js"))
 
 
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow],
+          phases=QUICK)
+@given(program=array_programs(), seed=st.integers(0, 2**16))
+def test_c_agrees_on_random_array_programs(program: str, seed: int,
+                                           tmp_path_factory: pytest.TempPathFactory) -> None:
+    need("gcc", "gcc")
+    graph = _parses(program)
+    if graph is None:
+        return
+    check_c(graph, random_points(graph, seed), tmp_path_factory.mktemp("c"))
+
+
 def test_every_piece_is_an_array_program_that_parses() -> None:
     for piece in PIECES:
         graph = parse_program(f"A = zeros([2, 3])\nu = zeros(2)\nv = zeros(3)\ns = 0.5\n"
@@ -158,8 +231,9 @@ def test_every_array_sample_agrees(sample: Path, tmp_path: Path) -> None:
     assert graph.arrays
     points = random_points(graph, 7)
     check_numpy(graph, points, tmp_path)
-    if need("node", "nodejs"):
-        check_js(graph, points, tmp_path)
+    need("node", "nodejs")
+    check_js(graph, points, tmp_path)
+    check_c(graph, points, tmp_path)
 
 
 @pytest.mark.parametrize("sample", ARRAY_SAMPLES, ids=lambda p: p.name)
@@ -189,6 +263,7 @@ def test_names_the_generated_code_uses_are_renamed(tmp_path: Path) -> None:
     points = random_points(graph, 3)
     check_numpy(graph, points, tmp_path)
     check_js(graph, points, tmp_path)
+    check_c(graph, points, tmp_path)
 
 
 def test_numpy_batch_axes_broadcast_between_inputs(tmp_path: Path) -> None:
@@ -219,3 +294,19 @@ def test_the_python_target_still_refuses_arrays() -> None:
     result = run("codegen", "--lang", "python", "-f", str(ROOT / "samples" / "layer.bp"))
     assert result.code == 2
     assert "--lang numpy" in result.err
+
+
+FIXED = [
+    "A = zeros([2, 3])\nB = zeros([3, 4])\nf = sum((A @ B) * (A @ B)) + sum(A.T @ A)",
+    "A = zeros([3, 2])\nu = zeros(3)\nf = logsumexp(A.T @ u) + sum(softmax(A[:, 1]) * u)",
+    "A = zeros([2, 2])\nv = zeros(2)\nf = max(A @ v) + min(A) * norm(v - A[1])",
+]
+
+
+@pytest.mark.parametrize("program", FIXED)
+def test_matrix_products_and_reductions_agree(program: str, tmp_path: Path) -> None:
+    graph = parse_program(program)
+    points = random_points(graph, 11)
+    check_numpy(graph, points, tmp_path)
+    check_js(graph, points, tmp_path)
+    check_c(graph, points, tmp_path)
