@@ -38,8 +38,8 @@ from .flat import (
     strides,
     take_plan,
 )
-from .js import HELPERS as SCALAR_HELPERS
-from .js import TARGET, JavaScript
+from .js_spelling import HELPERS as SCALAR_HELPERS
+from .js_spelling import TARGET, JavaScript
 from .tensor import PRIM, VIEWS, ArrayFunction, build_array_module
 
 ARRAY_HELPERS = {
