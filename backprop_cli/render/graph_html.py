@@ -49,6 +49,8 @@ class View(NamedTuple):
     # the generated ES module of this graph's forward and backward passes (None: the
     # page shows the numbers of its first point only)
     module: str | None
+    # an array program's: the module of each array gate (``array_gate_modules``)
+    gates: dict[str, str] = {}  # noqa: RUF012 - never mutated
 
 
 class Page(NamedTuple):
@@ -185,6 +187,8 @@ def view_data(view: View, precision: int) -> dict[str, Any]:
             "block": block,
             "gate": None if node.op.is_leaf else gate_key(node.op, len(node.args)),
             "shape": list(node_shape(graph, i)),
+            # an array gate's modules (the page's live contributions and local derivatives)
+            "modules": array_gate_keys(view.key, graph, i) if arrays else None,
         })
         key = nodes[-1]["gate"]
         if key is not None and not block and key not in domains:
@@ -214,7 +218,10 @@ def view_data(view: View, precision: int) -> dict[str, Any]:
                  "local_name": local_name_of(c, graph, labels, out_name),
                  "formula": c.formula,
                  **({"rule": c.rule, "summed": c.summed,
-                     "numbers": rule_in_numbers(graph, c)} if arrays else {})}
+                     "numbers": rule_in_numbers(graph, c),
+                     # the shape --explain shows the local derivative in (its rule's)
+                     "local_shape": None if c.local is None else list(_shape(c.local))}
+                    if arrays else {})}
                 for c in step.contributions
             ],
         })
@@ -252,6 +259,10 @@ def view_data(view: View, precision: int) -> dict[str, Any]:
                               for step in gate_steps],
         },
     }
+
+
+def _shape(value: Any) -> tuple[int, ...]:
+    return () if value.__class__ is float else tuple(getattr(value, "shape", ()))
 
 
 def number_system(graph: Graph) -> Any:
@@ -363,6 +374,8 @@ def render_html(page: Page, options: RenderOptions) -> str:
         f"{_svg_body(render_svg(view.picture, options))}</div>"
         for view in page.views)
     modules = {view.key: view.module for view in page.views if view.module is not None}
+    for view in page.views:
+        modules.update(view.gates)
     modules.update({f"gate:{key}": source for key, source in
                     gate_modules([view.picture.graph for view in page.views]).items()})
     script = "<script>\n" + _script_safe(modules_script(modules)) + "\n</script>"
@@ -388,25 +401,27 @@ def make_page(pictures: Sequence[Picture]) -> Page:
     """The page of evaluated pictures: the program as given, then (when it has blocks)
     expanded; each with the generated JavaScript of its passes."""
     keys = ("blocks", "expanded")
-    views = tuple(View(key, picture, live_module(picture.graph))
-                  for key, picture in zip(keys, pictures))
+    views = tuple(live_view(key, picture) for key, picture in zip(keys, pictures))
     graph = pictures[0].graph
     title = step_title(graph, all_labels(graph), graph.output)
     return Page(views, title)
 
 
-def live_module(graph: Graph) -> str | None:
-    """The generated module of the page's live numbers, or None where the generated code
-    cannot compute this program (arrays, before JavaScript has them): the page then
-    shows the numbers of the point it was made at, its inputs read-only."""
+def live_view(key: str, picture: Picture) -> View:
+    """A view with the generated modules of its live numbers, or with none where the
+    generated code cannot compute the program (arrays, before JavaScript has them): the
+    page then shows the numbers of the point it was made at, its inputs read-only."""
     from ..core.errors import InputError
 
+    graph = picture.graph
     try:
-        return javascript_module(graph, trace=True)
+        module = javascript_module(graph, trace=True)
+        gates = array_gate_modules(key, graph) if graph.arrays else {}
     except InputError:
         if not graph.arrays:
             raise
-        return None
+        return View(key, picture, None)
+    return View(key, picture, module, gates)
 
 
 def javascript_module(graph: Graph, **options: Any) -> str:
@@ -441,14 +456,78 @@ def gate_graph(op: Any, arity: int) -> Graph:
                  (True,) * len(nodes), {name: k for k, name in enumerate(names)})
 
 
+def scalar_gate(graph: Graph, node_id: int) -> bool:
+    """Whether a gate of an array program works on numbers alone (the chain rule as
+    without arrays: ``explain``'s rule "chain"), so the scalar gate's module serves."""
+    node = graph.nodes[node_id]
+    return (not getattr(node.op, "tensor", False) and getattr(node.op, "body", None) is None
+            and not node_shape(graph, node_id)
+            and not any(node_shape(graph, a) for a in node.args))
+
+
+def array_gate_graph(graph: Graph, node_id: int, spread: bool = False) -> Graph:
+    """``g * op(a0, a1, ...)`` for one gate of an array program, each operand an input
+    of the operand's shape and ``g`` of the gate's: its gradient (seeded with ones, as
+    an array output's is) by ``a_k`` is what the backward pass adds into the operand's
+    gradient, the table's vector-Jacobian product or the elementwise product summed
+    back to the operand's shape. With ``spread``, every operand has the gate's shape:
+    at ``g`` = ones the gradient by ``a_k`` is the local derivative element by element
+    (an elementwise op's), which the page takes back to the shape ``--explain`` shows."""
+    from ..core.graph import Node
+    from ..core.ops import OPS
+    from ..core.source import Source
+
+    node = graph.nodes[node_id]
+    arity = len(node.args)
+    out = node_shape(graph, node_id)
+    shapes = [out if spread else node_shape(graph, a) for a in node.args]
+    names = ["g", *[f"a{k}" for k in range(arity)]]
+    nodes = [Node(INPUT, (), 0, 0, "g", None, out)]
+    nodes += [Node(INPUT, (), 0, 0, names[k + 1], None, shape) for k, shape in enumerate(shapes)]
+    nodes.append(Node(node.op, tuple(range(1, arity + 1)), 0, 0, None, node.value, out))
+    nodes.append(Node(OPS["mul"], (0, arity + 1), 0, 0, None, None, out))
+    text = f"g * {node.op.name}({', '.join(names[1:])})"
+    # an operand the program's gradient does not reach (a constant) gets none here either
+    needs = (True, *[graph.needs_grad[a] for a in node.args], True, True)
+    return Graph(tuple(nodes), len(nodes) - 1, GATE_FUNCTION, Source(text, "<gate>"),
+                 needs, {name: k for k, name in enumerate(names)}, arrays=True)
+
+
+def array_gate_keys(view_key: str, graph: Graph, node_id: int) -> dict[str, str] | None:
+    """The modules of one gate of an array program: ``contribution`` (operands at their
+    shapes) and, for an elementwise op (no rule of its own over arrays: no
+    vector-Jacobian product, no body), ``local`` (operands spread to the gate's shape);
+    None for a gate of numbers alone (the scalar gate's module, by ``gate_key``)."""
+    op = graph.nodes[node_id].op
+    if op.is_leaf or scalar_gate(graph, node_id):
+        return None
+    keys = {"contribution": f"array:{view_key}:{node_id}"}
+    if not (getattr(op, "static", False) or getattr(op, "vjps", None)
+            or getattr(op, "body", None) is not None):
+        keys["local"] = f"array:{view_key}:{node_id}:spread"
+    return keys
+
+
+def array_gate_modules(view_key: str, graph: Graph) -> dict[str, str]:
+    """The generated module of every array gate of a view (``array_gate_keys``)."""
+    modules: dict[str, str] = {}
+    for i in range(len(graph.nodes)):
+        keys = array_gate_keys(view_key, graph, i)
+        if keys is None:
+            continue
+        wrt = [f"a{k}" for k, a in enumerate(graph.nodes[i].args) if graph.needs_grad[a]]
+        for kind, key in keys.items():
+            modules[key] = javascript_module(array_gate_graph(graph, i, kind == "local"),
+                                             name=GATE_FUNCTION, wrt=wrt)
+    return modules
+
+
 def gate_modules(graphs: Sequence[Graph]) -> dict[str, str]:
     """One generated module per kind of gate of these graphs (op and number of operands)."""
     modules: dict[str, str] = {}
     for graph in graphs:
-        if graph.arrays:
-            continue  # an array gate's numbers come with the program's own module
-        for node in graph.nodes:
-            if node.op.is_leaf:
+        for i, node in enumerate(graph.nodes):
+            if node.op.is_leaf or (graph.arrays and not scalar_gate(graph, i)):
                 continue
             key = gate_key(node.op, len(node.args))
             if key not in modules:

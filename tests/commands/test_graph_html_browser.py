@@ -81,8 +81,8 @@ class Opened:
 
     def rows(self) -> dict[int, tuple[str, str]]:
         cells = self.page.evaluate("""() => [...document.querySelectorAll('#nodes tbody tr')]
-            .map((tr) => [Number(tr.dataset.node), tr.cells[3].textContent,
-                          tr.cells[4].textContent])""")
+            .map((tr) => [Number(tr.dataset.node), tr.querySelector('td.value').textContent,
+                          tr.querySelector('td.grad').textContent])""")
         return {node: (value, grad) for node, value, grad in cells}
 
     def explain(self) -> list[str]:
@@ -144,6 +144,40 @@ def explain_blocks(text: str) -> tuple[dict[int, list[str]], list[str]]:
     return blocks, tail
 
 
+SHOWN_ELEMENTS = 12  # the page's table and forward steps: arrays up to this, else the shape
+
+
+def size_of(number: Any) -> int:
+    return len(elements(number))
+
+
+def elements(number: Any) -> list[Any]:
+    return [e for part in number for e in elements(part)] if isinstance(number, list) else [number]
+
+
+def shape_of(number: Any) -> list[int]:
+    shape = []
+    while isinstance(number, list):
+        shape.append(len(number))
+        number = number[0]
+    return shape
+
+
+def table_text(number: Any) -> str:
+    """A number as the page's table writes it: an array of up to 12 elements in full."""
+    if size_of(number) <= SHOWN_ELEMENTS:
+        return shown(number, PRECISION)
+    return f"<{'x'.join(map(str, shape_of(number)))} array>"
+
+
+def same_numbers(text: str, number: Any) -> bool:
+    """The page's exact number (``formatNumber``: shortest round-trip text, nested lists
+    for an array) is eval's, to the last bit."""
+    got = json.loads(re.sub(r"\b(nan|-?inf)\b", r'"\1"', text))
+    return [float(e) for e in elements(got)] == pytest.approx(
+        [float(e) for e in elements(number)], rel=1e-12, abs=1e-300)
+
+
 def check_step(opened: Opened, ref: dict[str, Any], data_steps: list[dict[str, Any]]) -> None:
     """The numbers shown at this step are eval's; the words are --explain's."""
     step = opened.step
@@ -175,19 +209,23 @@ def check_step(opened: Opened, ref: dict[str, Any], data_steps: list[dict[str, A
         node = nodes[label["node"]]
         number = node["value"] if label["kind"] == "value" else node["grad"]
         assert label["text"] == shown(number, PRECISION), (step, label)
-        assert float(label["number"]) == pytest.approx(number, rel=1e-12, abs=1e-300)
+        assert same_numbers(label["number"], number), (step, label)
         start = value_from(node["id"]) if label["kind"] == "value" else grad_from(node["id"])
         assert label["pending"] == (step < start), (step, label)
     for node_id, (value, grad) in opened.rows().items():
         node = nodes[node_id]
-        assert value == (shown(node["value"], PRECISION) if step >= value_from(node_id) else "")
-        assert grad == (shown(node["grad"], PRECISION) if step >= grad_from(node_id) else "")
+        assert value == (table_text(node["value"]) if step >= value_from(node_id) else "")
+        assert grad == (table_text(node["grad"]) if step >= grad_from(node_id) else "")
     lines = opened.explain()
     blocks, tail = explain_blocks(ref["text"])
     if 1 <= step <= n_forward:
         node = nodes[forward[step - 1]]
         assert lines[0].startswith(f"[{node['id']}] ")
-        assert f"value = {shown(node['value'], PRECISION)}" in lines[1]
+        assert f"value = {table_text(node['value'])}" in lines[1]
+        if node.get("shape") and 1 < size_of(node["value"]) <= SHOWN_ELEMENTS:
+            # and a small array element by element
+            assert [line.split(" = ")[1] for line in lines[2:]] == [
+                shown(e, PRECISION) for e in elements(node["value"])]
     elif step == seed:
         assert ref["text"].split("\n")[2] in lines  # df/df = 1
     elif seed < step < end:
@@ -449,3 +487,50 @@ def test_random_programs_show_eval_numbers(browser: Any) -> None:
                 opened.close()
 
     check()
+
+
+# -- vectors and matrices ---------------------------------------------------------------------
+
+NEURON_VECTORS = ["-f", str(SAMPLES / "neuron-vectors.bp")]
+LAYER = ["-f", str(SAMPLES / "layer.bp")]
+
+
+def shapes_drawn(opened: Opened) -> list[str]:
+    """The gates' shapes in the circuit in view (``3``, ``3x2``)."""
+    return opened.page.evaluate("""() => [...document.querySelectorAll(
+        '.circuit:not([hidden]) g.node text')].filter((t) => (t.getAttribute('fill') || '')
+        .toLowerCase() === '#57606a').map((t) => t.textContent)""")
+
+
+@pytest.mark.parametrize("program", [NEURON_VECTORS, LAYER])
+def test_every_step_of_an_array_program(browser: Any, tmp_path: Path,
+                                        program: list[str]) -> None:
+    """Every step's numbers are eval's and its words --explain's, arrays element by
+    element; the gates show their shapes and the table the nodes' shapes."""
+    opened = Opened(browser, make_page(tmp_path, *program))
+    ref = reference(*program)
+    walk(opened, ref)
+    shapes = {node["id"]: "x".join(map(str, node["shape"])) for node in ref["nodes"]}
+    table = opened.page.evaluate("""() => Object.fromEntries([...document.querySelectorAll(
+        '#nodes tbody tr')].map((tr) => [tr.dataset.node, tr.querySelector('td.shape').textContent]))""")
+    assert table and all(text == shapes[int(node)] for node, text in table.items())
+    assert sorted(set(shapes_drawn(opened))) == sorted(
+        {shape for node, shape in shapes.items() if shape and str(node) in table})
+    assert opened.errors == [] and opened.others() == []
+    opened.close()
+
+
+def test_an_array_input_has_a_field_per_element(browser: Any, tmp_path: Path) -> None:
+    opened = Opened(browser, make_page(tmp_path, *LAYER))
+    fields = opened.page.evaluate("""() => [...document.querySelectorAll(
+        '#inputs input[type=number]')].map((f) => [f.getAttribute('aria-label'), f.value])""")
+    ref = {node["label"]: node["value"] for node in reference(*LAYER)["nodes"]}
+    expected = []
+    for name in ("W", "b", "x", "target"):
+        from backprop_cli.core.numbers import element_names, format_number
+
+        value = ref[name]
+        expected += list(zip(element_names(name, tuple(shape_of(value))),
+                             [format_number(float(e)) for e in elements(value)]))
+    assert [tuple(f) for f in fields] == expected
+    opened.close()

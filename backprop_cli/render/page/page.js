@@ -212,7 +212,7 @@
     const point = {};
     for (const input of data.inputs) point[input.name] = state.inputs.get(input.name);
     const t = view.module.trace(point);
-    const at = (table, id) => Number(table[id]);
+    const at = (table, id) => decode(table[id]);
     const n = data.nodes.length;
     const values = new Array(n), grads = new Array(n);
     for (let i = 0; i < n; i++) { values[i] = at(t.values, i); grads[i] = at(t.grads, i); }
@@ -221,6 +221,12 @@
     const locals = [], contributions = [];
     for (const step of data.backward) {
       const node = data.nodes[step.node];
+      if (node.modules) { // an array gate
+        const [local, chained] = arrayGate(node, step, values, grads);
+        locals.push(local);
+        contributions.push(chained);
+        continue;
+      }
       const gate = MODULES["gate:" + node.gate].contribution;
       const args = node.args.map((a) => values[a]);
       const one = gate(1, ...args).gradient;
@@ -229,6 +235,52 @@
       contributions.push(step.contributions.map((c) => chained["a" + c.arg]));
     }
     return { values, grads, locals, contributions, error: findError(view, values, grads, locals, contributions) };
+  }
+
+  // An array gate's contributions, and its elementwise local derivatives, from its
+  // generated modules (graph_html.array_gate_graph): g * op(a0, a1, ...) differentiated
+  // by each a_k, at g = the upstream gradient; and, the operands spread to the gate's
+  // shape, at g = ones, taken back to the shape --explain shows the local in.
+  function arrayGate(node, step, values, grads) {
+    const args = node.args.map((a) => values[a]);
+    const chained = MODULES[node.modules.contribution].contribution(grads[node.id], ...args).gradient;
+    let one = null;
+    if (node.modules.local) {
+      const spread = args.map((v) => spreadTo(v, node.shape));
+      one = MODULES[node.modules.local].contribution(spreadTo(1, node.shape), ...spread).gradient;
+    }
+    const local = step.contributions.map((c) => c.rule === "elementwise" && one
+      ? firstAlong(decode(one["a" + c.arg]), c.local_shape) : null);
+    return [local, step.contributions.map((c) => decode(chained["a" + c.arg]))];
+  }
+
+  // a number or an array, broadcast to `shape` (its axes right-aligned, as NumPy does)
+  function spreadTo(v, shape) {
+    const own = shapeOf(v);
+    const build = (depth, index) => {
+      if (depth === shape.length) {
+        let u = v;
+        const skip = shape.length - own.length;
+        for (let d = 0; d < own.length; d++) u = u[own[d] === 1 ? 0 : index[skip + d]];
+        return u;
+      }
+      return [...Array(shape[depth]).keys()].map((k) => build(depth + 1, [...index, k]));
+    };
+    return build(0, []);
+  }
+
+  // the array `v` taken to `shape` (which broadcasts to v's): the first element along
+  // every axis that `shape` lacks or has once
+  function firstAlong(v, shape) {
+    const full = shapeOf(v);
+    const want = [...Array(full.length - shape.length).fill(null), ...shape];
+    const take = (u, d) => {
+      if (d === full.length) return u;
+      if (want[d] === null) return take(u[0], d + 1);
+      if (want[d] === 1 && full[d] !== 1) return [take(u[0], d + 1)];
+      return u.map((x) => take(x, d + 1));
+    };
+    return take(v, 0);
   }
 
   // The numbers of the point the page was made at, as the page's data holds them (the
@@ -243,6 +295,7 @@
   // The CLI's message for the first number that is not finite (core/engine.py).
   function findError(view, values, grads, locals, contributions) {
     const data = view.data;
+    if (data.arrays) return findArrayError(data, values, grads);
     for (let i = 0; i < values.length; i++) {
       if (Number.isFinite(values[i])) continue;
       const node = data.nodes[i];
@@ -276,6 +329,63 @@
     }
     if (!grads.every(Number.isFinite)) return ["error: a gradient is not finite"];
     return null;
+  }
+
+  // The CLI's message over arrays (core/engine.py _array_value_error and
+  // _array_gradient_error): the first element that is not finite, with its index.
+  function findArrayError(data, values, grads) {
+    const bad = (table) => {
+      for (let i = 0; i < table.length; i++) {
+        const k = flat(table[i]).findIndex((v) => !Number.isFinite(v));
+        if (k >= 0) return [i, indexOf(k, shapeOf(table[i]))];
+      }
+      return null;
+    };
+    const at = (index) => index.length ? ` at [${index.join(", ")}]` : "";
+    const value = bad(values);
+    if (value !== null) {
+      const [i, index] = value;
+      const node = data.nodes[i];
+      const v = elementAt(values[i], index);
+      if (node.args.length === 0) {
+        return [`error: the value of ${node.label}${at(index)} is not finite (${formatNumber(v)})`,
+                ...node.location];
+      }
+      let reason = null;
+      const domain = node.gate === null ? null : data.domains[node.gate];
+      const elementwise = node.modules && node.modules.local;
+      if (domain && (elementwise || !node.modules)) {
+        const operands = node.args.map((a) => elementAt(values[a], index));
+        if (operands.every(Number.isFinite)) reason = domain[operands.map(numberClass).join(",")] || null;
+      }
+      if (reason === null) reason = Number.isNaN(v) ? "not a number" : "overflow";
+      return [`error: ${node.label}${at(index)} is not finite (${formatNumber(v)}): ${reason}`,
+              ...node.location];
+    }
+    const grad = bad(grads);
+    if (grad !== null) {
+      const [i, index] = grad;
+      const users = data.nodes.filter((n) => n.id > i && n.args.includes(i));
+      const gate = users.length ? users[0] : data.nodes[i];
+      return [`error: the gradient of ${data.nodes[i].label}${at(index)} is not finite ` +
+              `(${formatNumber(elementAt(grads[i], index))}), through ${gate.label}`, ...gate.location];
+    }
+    return null;
+  }
+
+  // a flat (row-major) index as an index per axis
+  function indexOf(k, shape) {
+    const index = [];
+    for (let d = shape.length - 1; d >= 0; d--) { index.unshift(k % shape[d]); k = Math.floor(k / shape[d]); }
+    return index;
+  }
+
+  // the element of `v` at `index` of a broadcast shape (core/engine.py _element)
+  function elementAt(v, index) {
+    const shape = shapeOf(v);
+    const own = index.slice(index.length - shape.length);
+    for (let d = 0; d < shape.length; d++) v = v[shape[d] > 1 ? Math.min(own[d], shape[d] - 1) : 0];
+    return v;
   }
 
   function operandText(data, node, k) {
