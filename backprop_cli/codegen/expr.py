@@ -47,7 +47,7 @@ class Expr:
     """One node of a code expression: ``kind`` with ``args``; a constant's ``value``, a
     placeholder's ``name``, a call's ``function``."""
 
-    __slots__ = ("args", "function", "kind", "name", "space", "value")
+    __slots__ = ("args", "data", "function", "kind", "name", "shape", "space", "value")
 
     def __init__(self, space: CodeSpace, kind: str, args: tuple[Expr, ...],
                  value: float | None, name: str | None, function: str | None) -> None:
@@ -57,6 +57,12 @@ class Expr:
         self.value = value
         self.name = name
         self.function = function
+        self.shape: tuple[int, ...] = ()  # arrays (``tensor.ArraySpace``): the value's shape
+        self.data: Any = None  # an array primitive's fixed data (an axis, subscripts...)
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
 
     def __repr__(self) -> str:
         if self.kind == REF:

@@ -10,6 +10,8 @@ from ..core.graph import Graph
 LANGUAGES = ("python", "numpy", "c", "js")
 # operations of vectors and matrices (the table marks the ones that take arrays only)
 ARRAY_OPS = frozenset({"matmul", "dot", "outer", "transpose", "index", "array", "stack"})
+# the targets that write programs with vectors and matrices
+ARRAY_LANGUAGES = ("numpy", "js")
 DEFAULT_NAMES = {"python": "value_and_grad", "numpy": "value_and_grad",
                  "c": "value_and_grad", "js": "valueAndGrad"}
 
@@ -18,8 +20,10 @@ def generate(graph: Graph, lang: str, *, name: str | None = None,
              wrt: Sequence[str] | None = None, trace: bool = False) -> str:
     """The source text of ``graph``'s value-and-gradient function in ``lang``; ``trace``
     (js only) adds ``trace(inputs)``, every node's value and gradient."""
-    refuse_arrays(graph)
     name = name or DEFAULT_NAMES[lang]
+    if getattr(graph, "arrays", False) and lang in ARRAY_LANGUAGES:
+        return _array_code(graph, lang, name=name, wrt=wrt, trace=trace)
+    refuse_arrays(graph)
     if lang == "js":
         from .js import javascript_module
 
@@ -39,6 +43,21 @@ def generate(graph: Graph, lang: str, *, name: str | None = None,
 
         return c_source(graph, name=name, wrt=wrt)
     raise ValueError(f"unknown language {lang!r}")
+
+
+def _array_code(graph: Graph, lang: str, *, name: str, wrt: Sequence[str] | None,
+                trace: bool) -> str:
+    if trace and lang != "js":
+        raise ValueError("trace is for the js target only")
+    if lang == "numpy":
+        from .numpy_arrays import numpy_array_module
+
+        return numpy_array_module(graph, name=name, wrt=wrt)
+    if lang == "js":
+        from .js_arrays import javascript_array_module
+
+        return javascript_array_module(graph, trace=trace, name=name, wrt=wrt)
+    raise ValueError(f"no array code for {lang!r}")
 
 
 def refuse_arrays(graph: Graph) -> None:

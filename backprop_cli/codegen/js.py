@@ -217,5 +217,10 @@ def render(module: Module) -> str:
 
 def javascript_module(graph: Graph, *, trace: bool = False, name: str = "valueAndGrad",
                       wrt: Sequence[str] | None = None) -> str:
-    """The ES module of ``graph``'s value and gradient (see the module's docstring)."""
+    """The ES module of ``graph``'s value and gradient (see the module's docstring; an
+    array program's module is ``js_arrays``')."""
+    if getattr(graph, "arrays", False):
+        from .js_arrays import javascript_array_module
+
+        return javascript_array_module(graph, trace=trace, name=name, wrt=wrt)
     return render(build_module(graph, TARGET, name=name, wrt=wrt, trace=trace))
