@@ -534,3 +534,87 @@ def test_an_array_input_has_a_field_per_element(browser: Any, tmp_path: Path) ->
                              [format_number(float(e)) for e in elements(value)]))
     assert [tuple(f) for f in fields] == expected
     opened.close()
+
+
+def test_an_element_changed_in_the_page_moves_every_number(browser: Any, tmp_path: Path) -> None:
+    """One field per element: a change recomputes every value, gradient and step of the
+    neuron with vectors (the generated code's numbers, eval's at the new point); the
+    slider moves the element last focused; the URL keeps the elements changed."""
+    opened = Opened(browser, make_page(tmp_path, *NEURON_VECTORS))
+    assert opened.page.is_hidden("#inputs-note")
+    opened.page.fill("#input-w-1", "0.5")
+    opened.page.fill("#input-x-0", "1.5")
+    assert "in.w%5B1%5D=0.5" in opened.page.evaluate("location.hash")
+    walk(opened, reference(*NEURON_VECTORS, "w=[2,0.5,-3]", "x=[1.5,-2]"))
+    opened.page.focus("#input-w-2")
+    assert opened.page.text_content("#inputs .element-caption") == "w[2]"
+    slider = opened.page.locator('input[type=range][data-input="w"]')
+    slider.evaluate("(s) => { s.value = s.min; s.dispatchEvent(new Event('input')); }")
+    assert opened.page.input_value("#input-w-2") == "-9"  # -3 - 2 * 3: the range about -3
+    opened.page.evaluate("() => document.activeElement && document.activeElement.blur()")
+    opened.page.keyboard.press("End")
+    check_step(opened, reference(*NEURON_VECTORS, "w=[2,0.5,-9]", "x=[1.5,-2]"),
+               [page_forward(opened)])
+    assert opened.errors == [] and opened.others() == []
+    opened.close()
+    # the URL opens the page at the point changed
+    reopened = Opened(browser, make_page(tmp_path, *NEURON_VECTORS), "#step=30&in.w%5B1%5D=0.5")
+    assert reopened.page.input_value("#input-w-1") == "0.5"
+    check_step(reopened, reference(*NEURON_VECTORS, "w=[2,0.5,-3]"), [page_forward(reopened)])
+    reopened.close()
+
+
+def test_a_matrix_element_changed_in_the_page(browser: Any, tmp_path: Path) -> None:
+    """The layer: W's fields row by row; a change of W[1,0] and of b[2] moves every
+    step's numbers (the vector-Jacobian products' too), with the blocks and expanded."""
+    opened = Opened(browser, make_page(tmp_path, *LAYER))
+    opened.page.fill("#input-W-1-0", "-0.75")
+    opened.page.fill("#input-b-2", "2")
+    moved = ["W=[[2,-3],[-0.75,1],[-1,0.25]]", "b=[-3,0,2]"]
+    walk(opened, reference(*LAYER, *moved))
+    opened.page.check("#expand")
+    walk(opened, reference(*LAYER, *moved, "--expand"))
+    opened.page.uncheck("#expand")
+    opened.page.evaluate("location.hash = '#step=19&in.W%5B1%2C0%5D=-0.75&in.b%5B2%5D=2'")
+    opened.page.wait_for_function("() => document.body.dataset.step === '19'")
+    assert opened.explain()[0].startswith("[4] W @ x")
+    opened.shot(tmp_path, "page-layer-backward")
+    assert opened.errors == [] and opened.others() == []
+    opened.close()
+
+
+def test_a_large_array_input_is_read_only_with_its_shape(browser: Any, tmp_path: Path) -> None:
+    matrix = "[" + ",".join("[" + ",".join(str((r * 4 + c) % 5 - 2) for c in range(4)) + "]"
+                            for r in range(4)) + "]"
+    program = ["sum(tanh(A @ v))", f"A={matrix}", "v=[1,-0.5,0.25,2]"]
+    opened = Opened(browser, make_page(tmp_path, *program))
+    assert opened.page.text_content("#input-A").startswith("a matrix 4x4 (read-only")
+    assert opened.page.locator('#inputs input[data-input="A"]').count() == 0
+    walk(opened, reference(*program))  # a 4x4 gradient in the table as <4x4 array>
+    opened.page.fill("#input-v-3", "-1")
+    walk(opened, reference(program[0], program[1], "v=[1,-0.5,0.25,-1]"))
+    assert opened.errors == [] and opened.others() == []
+    opened.close()
+
+
+def test_a_domain_error_in_an_element_is_worded_as_the_cli_words_it(browser: Any,
+                                                                   tmp_path: Path) -> None:
+    formula = "sum(log(w) * x) + sum(sqrt(x))"
+    opened = Opened(browser, make_page(tmp_path, formula, "w=[1,2,3]", "x=[1,2,3]"))
+    assert opened.page.is_hidden("#error-box")
+    for field, value, binding in (("#input-w-1", "0", "w=[1,0,3]"),
+                                  ("#input-w-1", "-2", "w=[1,-2,3]")):
+        opened.page.fill(field, value)
+        done = run("eval", formula, binding, "x=[1,2,3]")
+        assert done.code == 1
+        expected = [line for line in done.err.rstrip("\n").split("\n")
+                    if not line.startswith("hint:")]
+        assert opened.page.inner_text("#error").split("\n") == expected
+    opened.page.fill("#input-w-1", "2")
+    opened.page.fill("#input-x-2", "0")  # sqrt's gradient at 0
+    done = run("eval", formula, "w=[1,2,3]", "x=[1,2,0]")
+    assert done.code == 1
+    assert opened.page.inner_text("#error").split("\n") == [
+        line for line in done.err.rstrip("\n").split("\n") if not line.startswith("hint:")]
+    assert opened.errors == []
+    opened.close()

@@ -708,7 +708,7 @@
       grid.className = "elements";
       if (shape.length) {
         const columns = shape.length === 1 ? Math.min(shape[0], 6) : shape[shape.length - 1];
-        grid.style.gridTemplateColumns = `repeat(${columns}, minmax(3.5em, 1fr))`;
+        grid.style.gridTemplateColumns = `repeat(${columns}, minmax(3.5em, 7em))`;
       }
       const entry = { fields: [], slider: null, selected: 0, caption: null, shape };
       names.forEach((name, k) => {
@@ -744,7 +744,8 @@
       entry.slider = slider;
       if (shape.length) {
         const caption = document.createElement("span");
-        caption.className = "selected";
+        caption.className = "element-caption";
+        entry.fields[0].classList.add("selected");
         caption.textContent = names[0];
         entry.caption = caption;
         const under = document.createElement("div");
@@ -890,6 +891,7 @@
   // ---- start ---------------------------------------------------------------------------
 
   function start() {
+    document.body.classList.toggle("arrays", DATA.views[0].arrays === true);
     buildInputs();
     bindStage();
     readHash();
