@@ -78,7 +78,8 @@ def test_the_page_needs_a_point(tmp_path: Path) -> None:
 
 ARRAY_SAMPLES = [["-f", str(ROOT / "samples" / "neuron-vectors.bp")],
                  ["-f", str(ROOT / "samples" / "layer.bp")],
-                 ["outer(u, v) * 2 + v + s", "u=[1,-2]", "v=[0.5,3,-1]", "s=0.25"]]  # broadcast: summed
+                 # broadcast: the contributions to v and s summed back to their shapes
+                 ["outer(u, v) * 2 + v + s", "u=[1,-2]", "v=[0.5,3,-1]", "s=0.25"]]
 
 
 @pytest.mark.parametrize("program", ARRAY_SAMPLES)
@@ -126,7 +127,7 @@ def test_a_rule_in_numbers_is_filled_in_from_the_live_numbers(tmp_path: Path) ->
         return f"({t})" if t.startswith("-") else t
 
     filled = 0
-    for k, step in enumerate(view["backward"]):
+    for step in view["backward"]:
         for c in step["contributions"]:
             if c.get("numbers") is None:
                 continue

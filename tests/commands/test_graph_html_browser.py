@@ -512,7 +512,8 @@ def test_every_step_of_an_array_program(browser: Any, tmp_path: Path,
     walk(opened, ref)
     shapes = {node["id"]: "x".join(map(str, node["shape"])) for node in ref["nodes"]}
     table = opened.page.evaluate("""() => Object.fromEntries([...document.querySelectorAll(
-        '#nodes tbody tr')].map((tr) => [tr.dataset.node, tr.querySelector('td.shape').textContent]))""")
+        '#nodes tbody tr')].map((tr) => [tr.dataset.node,
+                                         tr.querySelector('td.shape').textContent]))""")
     assert table and all(text == shapes[int(node)] for node, text in table.items())
     assert sorted(set(shapes_drawn(opened))) == sorted(
         {shape for node, shape in shapes.items() if shape and str(node) in table})
