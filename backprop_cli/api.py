@@ -265,21 +265,29 @@ def _all_finite(value: Any) -> bool:
 def _evaluate_exact(graph: Graph, bound: Mapping[int, float], ties: str,
                     max_digits: int | None = None) -> Result:
     """Rational values and gradients, and the doubles nearest them; no rational made on
-    the way has more than ``max_digits`` digits (``exact_math.bounded``)."""
+    the way has more than ``max_digits`` digits (``exact_math.bounded``). A program with
+    arrays runs on rational arrays (``exact_arrays``): its exact values are arrays of
+    fractions that print as nested lists."""
     from .numerics import exact_math
     from .numerics import ties as tie_rules
 
     exact_math.check_program(graph)
-    xp = tie_rules.namespace(exact_math, ties)
-    leaves = {i: exact_math.lift(v) for i, v in bound.items()}
-    leaves.update({i: exact_math.lift(node.value) for i, node in enumerate(graph.nodes)
+    if graph.arrays:
+        from .numerics import exact_arrays
+
+        xp = tie_rules.namespace(exact_arrays.POINT, ties)
+        lift, to_float, shown = exact_arrays.exact, exact_arrays.to_floats, exact_arrays.shown
+    else:
+        xp = tie_rules.namespace(exact_math, ties)
+        lift, to_float, shown = exact_math.lift, exact_math.to_float, exact_math.lift
+    leaves = {i: lift(v) for i, v in bound.items()}
+    leaves.update({i: lift(node.value) for i, node in enumerate(graph.nodes)
                    if node.op.name == "const"})
     with exact_math.bounded(max_digits or exact_math.DEFAULT_MAX_DIGITS):
         rational = evaluate_graph(graph, leaves, allow_nonfinite=True, xp=xp)
-    values = [exact_math.lift(v) for v in rational.values]
-    grads = [exact_math.lift(g) for g in rational.grads]
-    floats = Evaluation(graph, [exact_math.to_float(v) for v in values],
-                        [exact_math.to_float(g) for g in grads])
+    values = [shown(v) for v in rational.values]
+    grads = [shown(g) for g in rational.grads]
+    floats = Evaluation(graph, [to_float(v) for v in values], [to_float(g) for g in grads])
     return Result(floats, exact=(values, grads), xp=xp)
 
 

@@ -26,13 +26,26 @@ class SymbolicGradient(NamedTuple):
 
 
 def symbolic_gradient(graph: Graph, wrt: Sequence[str]) -> SymbolicGradient:
-    """d output / d input as expressions: the backward pass run over expressions."""
+    """d output / d input as expressions: the backward pass run over expressions.
+
+    In a program with arrays every input is an expression of its shape (from the
+    program's defaults), and the table's vector-Jacobian products build matrix formulas.
+    """
     space = symbolic.namespace()
-    leaves = {i: space.symbol(graph.nodes[i].name or "") for i in graph.inputs}
+    nodes = graph.nodes
+    if graph.arrays:
+        leaves = {i: space.symbol(nodes[i].name or "", nodes[i].shape or ())
+                  for i in graph.inputs}
+    else:
+        leaves = {i: space.symbol(nodes[i].name or "") for i in graph.inputs}
     values = forward(graph, leaves, space)
     grads = backward(graph, values, space)
-    by_name = {graph.nodes[i].name: i for i in graph.inputs}
-    return SymbolicGradient(
-        output=space.lift(values[graph.output]),
-        derivatives={name: space.lift(grads[by_name[name]]) for name in wrt},
-    )
+    by_name = {nodes[i].name: i for i in graph.inputs}
+    derivatives = {}
+    for name in wrt:
+        i = by_name[name]
+        grad = grads[i]
+        if graph.arrays and not isinstance(grad, Expr):  # the output does not reach it
+            grad = space.const(0.0, nodes[i].shape or ())
+        derivatives[name] = space.lift(grad)
+    return SymbolicGradient(output=space.lift(values[graph.output]), derivatives=derivatives)

@@ -367,6 +367,7 @@ Examples:
   backprop diff -f samples/neuron.bp --program     # shared subexpressions named once
   backprop diff -f samples/neuron.bp --program | backprop eval - --output d_w0 --value
   backprop diff "sigmoid(w*x + b)" -F latex
+  backprop diff "x @ A @ x" --shape x=3 --shape A=3x3   # arrays: their shapes
 """
 
 
@@ -376,13 +377,16 @@ Examples:
 @click.option("-F", "--format", "fmt", default="plain", show_default=True,
               type=click.Choice(["plain", "json", "latex"]), help="Output format.")
 @click.option("--bare", is_flag=True, help="Print the formula alone (one input only).")
+@click.option("--shape", "shapes", metavar="NAME=SIZES", multiple=True,
+              help="An input the program does not assign is an array of these sizes "
+                   "(x=3 a vector, A=2x3 a matrix); repeat for several.")
 @click.option("--program", "as_program", is_flag=True,
               help="Print a straight-line program: the program itself, shared subexpressions "
                    "as temporaries (_t1 = ...), then d_NAME = ... for each input; "
                    "backprop eval reads it (--output d_NAME).")
 @click.pass_context
 def diff_command(ctx: click.Context, wrt: str | None, fmt: str, bare: bool, as_program: bool,
-                 **program: Any) -> None:
+                 shapes: tuple[str, ...], **program: Any) -> None:
     """Derivatives of PROGRAM's output as formulas, by symbolic reverse mode.
 
     The backward pass runs over expressions instead of numbers, then simplifies them.
@@ -391,10 +395,12 @@ def diff_command(ctx: click.Context, wrt: str | None, fmt: str, bare: bool, as_p
     from ..core.names import choose_inputs
     from ..diff import DiffReport, symbolic_gradient
 
-    graph, _values, given = load_program(ctx, ProgramSpec(**program))
+    graph, _values, given = load_program(ctx, ProgramSpec(**program),
+                                         input_shapes=shape_options(ctx, shapes))
     if given:
         raise click.UsageError("diff works on the formula alone: it takes no NAME=VALUE "
-                               "bindings (use eval, check or hessian for a point)", ctx=ctx)
+                               "bindings (use eval, check or hessian for a point; "
+                               "--shape x=3 gives an array input's shape)", ctx=ctx)
     names = choose_inputs(graph, wrt_list(wrt), "--wrt")
     if bare and len(names) != 1:
         raise click.UsageError(
@@ -402,6 +408,22 @@ def diff_command(ctx: click.Context, wrt: str | None, fmt: str, bare: bool, as_p
             f"{', '.join(names[:12])})", ctx=ctx)
     report = DiffReport(graph, symbolic_gradient(graph, names), as_program, bare)
     show(render("diff", fmt, report))
+
+
+def shape_options(ctx: click.Context, texts: tuple[str, ...]) -> dict[str, tuple[int, ...]]:
+    """``--shape x=3 --shape A=2x3`` as input name -> shape."""
+    import re
+
+    shapes: dict[str, tuple[int, ...]] = {}
+    for text in texts:
+        match = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*)=([1-9][0-9]{0,8}(?:x[1-9][0-9]{0,8})*)",
+                             text.strip(), re.ASCII)
+        if match is None:
+            raise click.BadParameter(
+                f"{text!r}: write NAME=SIZES, such as x=3 (a vector) or A=2x3 (a matrix)",
+                ctx=ctx, param_hint="'--shape'")
+        shapes[match[1]] = tuple(int(n) for n in match[2].split("x"))
+    return shapes
 
 
 @click.command("check", cls=FormulaFirstCommand, epilog="""\b

@@ -157,7 +157,13 @@ class GraphBuilder:
             message = str(error)
             if isinstance(op, Block):
                 message = f"{op.name}({', '.join(describe(s) for s in shapes)}): {message}"
-            raise InputError(message, source=self.source, start=start, end=end) from None
+            free = [self.nodes[a].name for a in args if self.nodes[a].op is INPUT
+                    and self.nodes[a].value is None and not self.shapes[a]]
+            hint = (f"{free[0]} has no value in the program, so it is a scalar here: bind it "
+                    f"to an array ({free[0]}=[1,2]; diff: --shape {free[0]}=2) or assign "
+                    "it one") if free else None
+            raise InputError(message, source=self.source, start=start, end=end,
+                             hint=hint) from None
         self.arrays = self.arrays or bool(shape) or op.tensor
         return shape
 

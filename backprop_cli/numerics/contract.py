@@ -10,6 +10,7 @@ from __future__ import annotations
 from ..core import scalar_math
 from ..core.namespace import ArraySystem, NumberSystem
 from . import array_math, dual, exact_math
+from .exact_arrays import ExactTensor
 from .symbolic import Symbolic
 from .tensor_math import TensorMath
 from .ties import WithTies
@@ -28,6 +29,8 @@ TENSOR_OVER_ROWS: ArraySystem = TensorMath(rows=True, keep_rows=False)
 ARRAY_SYSTEMS: dict[str, ArraySystem] = {
     "tensor_math": TENSOR_AT_A_POINT,
     "tensor_math(rows)": TENSOR_OVER_ROWS,
+    "exact_arrays": ExactTensor(),
+    "symbolic": Symbolic(),
 }
 
 SYSTEMS: dict[str, NumberSystem] = {

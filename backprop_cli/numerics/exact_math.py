@@ -198,8 +198,12 @@ def check_program(graph: Graph) -> None:
                 )
             if not op.exact:
                 raise InputError(
+                    # with arrays the list is long: the op in the message, the list below
+                    f"--exact: {op.name} has no exact rational value" if graph.arrays else
                     f"--exact works with {_exact_ops_text()}; "
                     f"{op.name} has no exact rational value",
+                    notes=(f"--exact works with {_exact_ops_text(True)}",)
+                    if graph.arrays else (),
                     source=graph.source if body is graph else None,
                     start=node.start if body is graph else None,
                     end=node.end if body is graph else None,
@@ -319,11 +323,17 @@ sigmoid = _inexact("sigmoid")
 softplus = _inexact("softplus")
 
 
-def _exact_ops_text() -> str:
-    """The ops with an exact rational value, from the table: ``+ - * /, pow, abs, ...``."""
+_ARRAY_WORDS = {"transpose": ".T", "amax": "max(x)", "amin": "min(x)",
+                "stack": "array literals", "index": "indexing"}
+
+
+def _exact_ops_text(arrays: bool = False) -> str:
+    """The ops with an exact rational value, from the table: ``+ - * /, pow, abs, ...``;
+    in a program with arrays, the tensor ops that have one too (``@, dot, sum, ...``)."""
     from ..core.ops import OPERATIONS
 
     shown = list(dict.fromkeys(
-        "^ (integer powers)" if op.name == "pow" else op.symbol or op.name
-        for op in OPERATIONS if op.exact and not op.is_leaf))
+        "^ (integer powers)" if op.name == "pow"
+        else _ARRAY_WORDS.get(op.name) or op.symbol or op.name
+        for op in OPERATIONS if op.exact and not op.is_leaf and (arrays or not op.tensor)))
     return ", ".join(shown[:-1]) + " and " + shown[-1]

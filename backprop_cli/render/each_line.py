@@ -15,6 +15,15 @@ from ..each_line import LineReport
 from .eval_json import header, node_object
 from .registry import RenderOptions
 
+
+def exact_json(x: Any) -> Any:
+    """A rational as ``"1/3"``, an array of them as nested lists of such strings."""
+    if not hasattr(x, "shape"):
+        return str(x)
+    from ..numerics.exact_arrays import texts
+
+    return texts(x)
+
 _dumps = json.JSONEncoder(allow_nan=False, ensure_ascii=False, separators=(", ", ": ")).encode
 
 
@@ -41,15 +50,15 @@ def render_jsonl(report: LineReport, options: RenderOptions) -> Iterator[str]:
         exact = result.exact
         graph = result.graph
         if exact is not None:
-            document["value_exact"] = str(exact[0][graph.output])
-            document["gradient_exact"] = {graph.nodes[i].name: str(exact[1][i])
+            document["value_exact"] = exact_json(exact[0][graph.output])
+            document["gradient_exact"] = {graph.nodes[i].name: exact_json(exact[1][i])
                                           for i in graph.inputs}
         nodes = []
         for record in result.nodes:
             node = node_object(record, result)
             if exact is not None:
-                node["value_exact"] = str(exact[0][record.id])
-                node["grad_exact"] = str(exact[1][record.id])
+                node["value_exact"] = exact_json(exact[0][record.id])
+                node["grad_exact"] = exact_json(exact[1][record.id])
             nodes.append(node)
         document["nodes"] = nodes
         yield _dumps(document) + "\n"

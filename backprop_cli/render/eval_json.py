@@ -16,10 +16,20 @@ import json
 from collections.abc import Iterator, Sequence
 from json.encoder import encode_basestring
 from operator import attrgetter
+from typing import Any
 
 from ..api import NodeRecord, Result, op_name
 from ..core.numbers import json_number, json_value, numbers_json
 from .registry import RenderOptions
+
+
+def exact_json(x: Any) -> Any:
+    """A rational as ``"1/3"``, an array of them as nested lists of such strings."""
+    if not hasattr(x, "shape"):
+        return str(x)
+    from ..numerics.exact_arrays import texts
+
+    return texts(x)
 
 _dumps = json.JSONEncoder(allow_nan=False, ensure_ascii=False).encode
 
@@ -73,8 +83,8 @@ def document(result: Result) -> dict:
 def _exact(result: Result, record: NodeRecord, node: dict) -> dict:
     """With --exact: the rational value and gradient beside the floats, as "1/3"."""
     if result.exact is not None:
-        node["value_exact"] = str(result.exact[0][record.id])
-        node["grad_exact"] = str(result.exact[1][record.id])
+        node["value_exact"] = exact_json(result.exact[0][record.id])
+        node["grad_exact"] = exact_json(result.exact[1][record.id])
     return node
 
 
@@ -82,8 +92,8 @@ def render(result: Result, options: RenderOptions) -> Iterator[str]:
     top = header(result)
     if result.exact is not None:
         graph = result.graph
-        top["value_exact"] = str(result.exact[0][graph.output])
-        top["gradient_exact"] = {graph.nodes[i].name: str(result.exact[1][i])
+        top["value_exact"] = exact_json(result.exact[0][graph.output])
+        top["gradient_exact"] = {graph.nodes[i].name: exact_json(result.exact[1][i])
                                  for i in graph.inputs}
     yield "{\n" + "".join(f"  {_dumps(key)}: {_dumps(value)},\n" for key, value in top.items())
     yield '  "nodes": [\n'

@@ -12,9 +12,9 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from ..core.errors import InputError, Remedy
-from ..core.labels import format_operation
+from ..core.labels import format_operation, subscript_text
 from ..core.numbers import format_number
-from ..core.ops import ATOM, OPS, UNARY
+from ..core.ops import ATOM, OPS, PRODUCT, UNARY
 from ..numerics.symbolic import Expr
 
 INLINE_LIMIT = 100_000  # expression nodes in one printed formula, counting repeats
@@ -41,11 +41,34 @@ def _text_leaf(e: Expr) -> tuple[str, int]:
     if e.op == "input":
         return e.name or "", ATOM
     value = e.value or 0.0
+    if e.shape:  # an array whose elements are all this number: its literal
+        return _filled(format_number(value), e.shape), ATOM
     return format_number(value), (UNARY if value < 0 else ATOM)
 
 
+def _filled(text: str, shape: tuple[int, ...]) -> str:
+    """The literal of an array of ``shape`` with every element ``text``."""
+    for n in reversed(shape):
+        text = "[" + ", ".join([text] * n) + "]"
+    return text
+
+
+def _postfix(operand: tuple[str, int]) -> str:
+    text, precedence = operand
+    return text if precedence >= ATOM else f"({text})"
+
+
 def _text_node(e: Expr, operands: list[tuple[str, int]]) -> tuple[str, int]:
-    return format_operation(OPS[e.op], operands)
+    op = e.op
+    if op == "stack":
+        return "[" + ", ".join(text for text, _ in operands) + "]", ATOM
+    if op == "index":
+        return f"{_postfix(operands[0])}[{subscript_text(e.value)}]", ATOM
+    if op == "transpose":
+        return f"{_postfix(operands[0])}.T", ATOM
+    if op in ("amax", "amin"):
+        return f"{op[1:]}({operands[0][0]})", ATOM
+    return format_operation(OPS[op], operands)
 
 
 def _print(roots: Sequence[Expr], leaf: Callable[[Expr], tuple[str, int]],
@@ -212,6 +235,10 @@ def _latex_leaf(e: Expr, names: Mapping[str, str] | None = None) -> tuple[str, i
         name = e.name or ""
         return (names[name] if names and name in names else _latex_name(name)), ATOM
     value = e.value or 0.0
+    if e.shape:  # an array of equal elements: the ones vector, the zeros, c times ones
+        if value in (0.0, 1.0):
+            return rf"\mathbf{{{int(value)}}}", ATOM
+        return rf"{_latex_leaf(e.space.const(value))[0]} \mathbf{{1}}", PRODUCT
     text = format_number(value)
     if "e" in text:
         mantissa, _, exponent = text.partition("e")
@@ -219,8 +246,64 @@ def _latex_leaf(e: Expr, names: Mapping[str, str] | None = None) -> tuple[str, i
     return text, (UNARY if value < 0 else ATOM)
 
 
-def _latex_node(e: Expr, operands: list[tuple[str, int]]) -> tuple[str, int]:
+def _wrapped(operand: tuple[str, int], need: int) -> str:
+    text, precedence = operand
+    return text if precedence >= need else rf"\left({text}\right)"
+
+
+def _latex_array(e: Expr, operands: list[tuple[str, int]],
+                 rows_of: dict[int, list[str]]) -> tuple[str, int] | None:
+    r"""The array ops in matrix notation: ``A^\top x``, ``x x^\top``, ``\sum``, a
+    bmatrix for a literal, ``\odot`` for an elementwise product of arrays."""
+    name = e.op
+    if name == "matmul":
+        left, right = _wrapped(operands[0], PRODUCT + 1), _wrapped(operands[1], PRODUCT + 1)
+        if e.args[0].ndim == 1:
+            left = _wrapped(operands[0], ATOM) + r"^\top"
+        return f"{left} {right}", PRODUCT
+    if name == "outer":
+        return (rf"{_wrapped(operands[0], PRODUCT + 1)} {_wrapped(operands[1], ATOM)}^\top",
+                PRODUCT)
+    if name == "transpose":
+        return _wrapped(operands[0], ATOM) + r"^\top", ATOM
+    if name == "stack":
+        if e.ndim == 1:
+            rows_of[e.id] = [text for text, _ in operands]
+        rows = []
+        for element, operand in zip(e.args, operands):
+            if element.id in rows_of:  # a row of a matrix literal
+                rows.append(" & ".join(rows_of[element.id]))
+            elif element.ndim == 1:
+                rows.append(_wrapped(operand, ATOM) + r"^\top")
+            else:
+                rows.append(operand[0])
+        return r"\begin{bmatrix} " + r" \\ ".join(rows) + r" \end{bmatrix}", ATOM
+    if name == "index":
+        base = operands[0][0]
+        if operands[0][1] < ATOM or "_" in base:
+            base = rf"\left({base}\right)"
+        return f"{base}_{{{subscript_text(e.value)}}}", ATOM
+    if name == "sum":
+        return r"\sum " + _wrapped(operands[0], ATOM), PRODUCT
+    if name == "norm":
+        return rf"\left\lVert {operands[0][0]} \right\rVert", ATOM
+    if name in ("amax", "amin"):
+        return rf"\{name[1:]}\left({operands[0][0]}\right)", ATOM
+    if name == "mul" and e.args[0].op == "const" and e.args[0].shape and e.args[0].value == 1.0:
+        return rf"{_wrapped(operands[1], PRODUCT)} \mathbf{{1}}", PRODUCT  # spread
+    if name == "mul" and e.args[0].shape and e.args[1].shape:
+        left, right = _wrapped(operands[0], PRODUCT), _wrapped(operands[1], PRODUCT + 1)
+        return rf"{left} \odot {right}", PRODUCT
+    return None
+
+
+def _latex_node(e: Expr, operands: list[tuple[str, int]],
+                rows_of: dict[int, list[str]] | None = None) -> tuple[str, int]:
     op = OPS[e.op]
+    if e.shape or any(a.shape for a in e.args):
+        array = _latex_array(e, operands, {} if rows_of is None else rows_of)
+        if array is not None:
+            return array
     if e.op == "div":
         return rf"\frac{{{operands[0][0]}}}{{{operands[1][0]}}}", ATOM
     if e.op == "pow":
@@ -247,4 +330,6 @@ def _latex_node(e: Expr, operands: list[tuple[str, int]]) -> tuple[str, int]:
 def to_latex(root: Expr, names: Mapping[str, str] | None = None) -> str:
     """One formula in LaTeX; ``names`` (from ``latex_names``) spells the inputs."""
     _check_size([root])
-    return _print([root], lambda e: _latex_leaf(e, names), _latex_node)[0]
+    rows_of: dict[int, list[str]] = {}  # the element texts of each vector literal
+    return _print([root], lambda e: _latex_leaf(e, names),
+                  lambda e, operands: _latex_node(e, operands, rows_of))[0]

@@ -142,6 +142,15 @@ CASES: dict[str, tuple[str, ...]] = {
     "diff/distinct-names.latex": ("diff", "x1 + 2*x_1 + 3*x + 4*x_ + w0*lr*x_min", "-F", "latex"),
     "diff/functions.plain": ("diff", "-f", "samples/functions.bp"),
     "diff/functions-program.plain": ("diff", "-f", "samples/functions.bp", "--program"),
+    # diff of array programs: matrix formulas; eval --exact of rational arrays
+    "diff/layer.plain": ("diff", "-f", "samples/layer.bp"),
+    "diff/layer.latex": ("diff", "-f", "samples/layer.bp", "-F", "latex"),
+    "diff/layer-program.plain": ("diff", "-f", "samples/layer.bp", "--program"),
+    "diff/layer-program.json": ("diff", "-f", "samples/layer.bp", "--program", "-F", "json"),
+    "diff/neuron-vectors-program.plain": ("diff", "-f", "samples/neuron-vectors.bp",
+                                          "--program"),
+    "eval/exact-arrays.json": ("eval", "--exact", "W = [[1, 2], [3, 4]]; x = [1, -1]; "
+                               "f = sum((W @ x - [1, 0]) ^ 2) / 3", "-F", "json"),
     # graph: the text formats (SVG, PNG and PDF come from Graphviz, whose version varies)
     "graph/circuit.tree": ("graph", "-f", "samples/circuit.bp", "-F", "tree"),
     "graph/circuit.dot": ("graph", "-f", "samples/circuit.bp", "-F", "dot"),
