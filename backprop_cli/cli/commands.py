@@ -327,10 +327,6 @@ def graph_command(ctx: click.Context, fmt: str | None, out: str | None, layout: 
     spec = ProgramSpec(**program)
     graph, values, given = load_program(ctx, spec)
     graph = shaped_for(graph, values)
-    if fmt == "html":
-        from ..render.graph_html import refuse_arrays
-
-        refuse_arrays(graph)
     try:
         bound = bind_inputs(graph, values)
     except InputError:
@@ -353,8 +349,10 @@ def graph_command(ctx: click.Context, fmt: str | None, out: str | None, layout: 
         pictures = [picture]
         if not spec.expand and has_blocks(graph):  # and the blocks expanded, to toggle
             expanded, _, _ = load_program(ctx, spec._replace(expand=True))
+            expanded = shaped_for(expanded, values)
             evaluation = evaluate_graph(expanded, bind_inputs(expanded, values),
-                                        allow_nonfinite=allow_nonfinite)
+                                        allow_nonfinite=allow_nonfinite,
+                                        xp=scalar_or_point(expanded))
             pictures.append(Picture(expanded, evaluation.values, evaluation.grads, layout))
         show(render("graph", "html", make_page(pictures), precision=precision), out)
         return

@@ -32,9 +32,10 @@ from typing import Any, NamedTuple
 from ..core.blocks import Block
 from ..core.graph import Graph
 from ..core.labels import INLINE_LIMIT, all_labels
+from ..core.numbers import format_number, json_value
 from ..core.ops import CONST, INPUT
 from ..explain import contributions_by_target, short_label, steps
-from .drawing import Picture, gates
+from .drawing import Picture, gates, node_shape
 from .explain import grad_name, local_name_of, output_symbol, step_title
 from .graph_dot import GRAD_COLOR, VALUE_COLOR, layout_of, render_svg
 from .registry import RenderOptions
@@ -45,7 +46,11 @@ class View(NamedTuple):
 
     key: str  # "blocks" or "expanded"
     picture: Picture
-    module: str  # the generated ES module of this graph's forward and backward passes
+    # the generated ES module of this graph's forward and backward passes (None: the
+    # page shows the numbers of its first point only)
+    module: str | None
+    # an array program's: the module of each array gate (``array_gate_modules``)
+    gates: dict[str, str] = {}  # noqa: RUF012 - never mutated
 
 
 class Page(NamedTuple):
@@ -148,9 +153,9 @@ def view_data(view: View, precision: int) -> dict[str, Any]:
     assert values is not None and grads is not None
     labels = all_labels(graph)
     out_name = output_symbol(graph)
-    from ..core import scalar_math
-
-    gate_steps = steps(graph, values, grads, scalar_math)
+    arrays = graph.arrays
+    xp = number_system(graph)
+    gate_steps = steps(graph, values, grads, xp)
     into = contributions_by_target(gate_steps)
     drawn = gates(graph)
     drawn_ids = {gate.node for gate in drawn}
@@ -181,6 +186,9 @@ def view_data(view: View, precision: int) -> dict[str, Any]:
             "location": _location(graph, i),
             "block": block,
             "gate": None if node.op.is_leaf else gate_key(node.op, len(node.args)),
+            "shape": list(node_shape(graph, i)),
+            # an array gate's modules (the page's live contributions and local derivatives)
+            "modules": array_gate_keys(view.key, graph, i) if arrays else None,
         })
         key = nodes[-1]["gate"]
         if key is not None and not block and key not in domains:
@@ -208,7 +216,12 @@ def view_data(view: View, precision: int) -> dict[str, Any]:
             "contributions": [
                 {"to": c.target, "arg": position[id(c)],
                  "local_name": local_name_of(c, graph, labels, out_name),
-                 "formula": c.formula}
+                 "formula": c.formula,
+                 **({"rule": c.rule, "summed": c.summed,
+                     "numbers": rule_in_numbers(graph, c),
+                     # the shape --explain shows the local derivative in (its rule's)
+                     "local_shape": None if c.local is None else list(_shape(c.local))}
+                    if arrays else {})}
                 for c in step.contributions
             ],
         })
@@ -222,8 +235,13 @@ def view_data(view: View, precision: int) -> dict[str, Any]:
         "precision": precision,
         "layout": layout_of(picture),
         "nodes": nodes,
-        "inputs": [{"id": i, "name": graph.nodes[i].name, "value": values[i]}
+        "inputs": [{"id": i, "name": graph.nodes[i].name, "value": _json(values[i]),
+                    "shape": list(node_shape(graph, i))}
                    for i in graph.inputs],
+        "arrays": arrays,
+        # whether the page recomputes at a point changed (the generated code's), or
+        # shows the numbers of the first point only
+        "live": view.module is not None,
         "forward": [gate.node for gate in drawn],
         "backward": backward,
         "fan_in": fan_in,
@@ -231,12 +249,59 @@ def view_data(view: View, precision: int) -> dict[str, Any]:
         "kinks": kinks,
         # the numbers of the first point, as `eval -F json` gives them (for reading the
         # page's data without running it; the page shows what the generated code computes)
-        "first": {"values": [_json(v) for v in values], "grads": [_json(g) for g in grads]},
+        "first": {
+            "values": [_json(v) for v in values], "grads": [_json(g) for g in grads],
+            # every step's local derivatives and contributions (a rule that is a
+            # vector-Jacobian product has no local derivative: null)
+            "locals": [[None if c.local is None else _json(c.local) for c in step.contributions]
+                       for step in gate_steps],
+            "contributions": [[_json(c.value) for c in step.contributions]
+                              for step in gate_steps],
+        },
     }
 
 
-def _json(value: float) -> float | str | None:
-    return value if math.isfinite(value) else repr(value)
+def _shape(value: Any) -> tuple[int, ...]:
+    return () if value.__class__ is float else tuple(getattr(value, "shape", ()))
+
+
+def number_system(graph: Graph) -> Any:
+    """The numbers of one point: floats, or NumPy's arrays for a program with arrays."""
+    if graph.arrays:
+        from ..numerics.tensor_math import POINT
+
+        return POINT
+    from ..core import scalar_math
+
+    return scalar_math
+
+
+def _json(value: Any) -> Any:
+    """A number for the page's data: a float, ``"nan"``/``"inf"``/``"-inf"``, or an
+    array as nested lists of them."""
+    if value.__class__ is float or isinstance(value, int | float):
+        return value if math.isfinite(value) else format_number(value)
+    return json_value(value)
+
+
+_MARK = "\x00"
+
+
+def rule_in_numbers(graph: Graph, c: Any) -> list[Any] | None:
+    """A tensor op's rule with its numbers put in (``--explain``'s ``upstream @ x^T =
+    [1, 1] @ [1, -1]^T``), as pieces for the page to fill in at the live point: text, and
+    ``-1`` for the upstream gradient or a node id for an operand's value; None where
+    ``--explain`` words the rule without numbers."""
+    from .explain import _in_numbers
+
+    if getattr(c, "rule", "chain") != "vjp" or not c.formula:
+        return None
+    marked = [f"{_MARK}{i}{_MARK}" for i in range(len(graph.nodes))]
+    text = _in_numbers(c._replace(upstream=f"{_MARK}-1{_MARK}"), str, graph, marked)
+    if not text:
+        return None
+    parts = text.split(_MARK)
+    return [int(part) if k % 2 else part for k, part in enumerate(parts)]
 
 
 def _asset(name: str) -> str:
@@ -308,7 +373,9 @@ def render_html(page: Page, options: RenderOptions) -> str:
         f'<div class="circuit" data-view="{view.key}" hidden>'
         f"{_svg_body(render_svg(view.picture, options))}</div>"
         for view in page.views)
-    modules = {view.key: view.module for view in page.views}
+    modules = {view.key: view.module for view in page.views if view.module is not None}
+    for view in page.views:
+        modules.update(view.gates)
     modules.update({f"gate:{key}": source for key, source in
                     gate_modules([view.picture.graph for view in page.views]).items()})
     script = "<script>\n" + _script_safe(modules_script(modules)) + "\n</script>"
@@ -324,24 +391,6 @@ def render_html(page: Page, options: RenderOptions) -> str:
     return text
 
 
-def refuse_arrays(graph: Graph) -> None:
-    """The page's numbers come from generated code, which is scalar: a vector or a matrix
-    in the program is an input error that points at the first one."""
-    from ..core.errors import InputError
-    from ..core.labels import node_label
-
-    for i, node in enumerate(graph.nodes):
-        shape = getattr(node, "shape", ())
-        if not shape and not getattr(node.op, "tensor", False):
-            continue
-        what = (f"{node.op.name} is an operation on arrays" if not shape else
-                f"{node.name or node_label(graph, i)} is an array "
-                f"({' x '.join(map(str, shape))})")
-        raise InputError(f"graph -F html shows scalar programs, and {what}",
-                         source=graph.source, start=node.start, end=node.end,
-                         hint="write the program with one name per number (w0, w1, ...)")
-
-
 def has_blocks(graph: Graph) -> bool:
     """Whether some gate is a block (a ``def``, ``sigmoid``...) that ``--expand`` opens."""
     return any(isinstance(node.op, Block) or getattr(node.op, "expansion", None) is not None
@@ -352,11 +401,27 @@ def make_page(pictures: Sequence[Picture]) -> Page:
     """The page of evaluated pictures: the program as given, then (when it has blocks)
     expanded; each with the generated JavaScript of its passes."""
     keys = ("blocks", "expanded")
-    views = tuple(View(key, picture, javascript_module(picture.graph, trace=True))
-                  for key, picture in zip(keys, pictures))
+    views = tuple(live_view(key, picture) for key, picture in zip(keys, pictures))
     graph = pictures[0].graph
     title = step_title(graph, all_labels(graph), graph.output)
     return Page(views, title)
+
+
+def live_view(key: str, picture: Picture) -> View:
+    """A view with the generated modules of its live numbers, or with none where the
+    generated code cannot compute the program (arrays, before JavaScript has them): the
+    page then shows the numbers of the point it was made at, its inputs read-only."""
+    from ..core.errors import InputError
+
+    graph = picture.graph
+    try:
+        module = javascript_module(graph, trace=True)
+        gates = array_gate_modules(key, graph) if graph.arrays else {}
+    except InputError:
+        if not graph.arrays:
+            raise
+        return View(key, picture, None)
+    return View(key, picture, module, gates)
 
 
 def javascript_module(graph: Graph, **options: Any) -> str:
@@ -391,12 +456,78 @@ def gate_graph(op: Any, arity: int) -> Graph:
                  (True,) * len(nodes), {name: k for k, name in enumerate(names)})
 
 
+def scalar_gate(graph: Graph, node_id: int) -> bool:
+    """Whether a gate of an array program works on numbers alone (the chain rule as
+    without arrays: ``explain``'s rule "chain"), so the scalar gate's module serves."""
+    node = graph.nodes[node_id]
+    return (not getattr(node.op, "tensor", False) and getattr(node.op, "body", None) is None
+            and not node_shape(graph, node_id)
+            and not any(node_shape(graph, a) for a in node.args))
+
+
+def array_gate_graph(graph: Graph, node_id: int, spread: bool = False) -> Graph:
+    """``g * op(a0, a1, ...)`` for one gate of an array program, each operand an input
+    of the operand's shape and ``g`` of the gate's: its gradient (seeded with ones, as
+    an array output's is) by ``a_k`` is what the backward pass adds into the operand's
+    gradient, the table's vector-Jacobian product or the elementwise product summed
+    back to the operand's shape. With ``spread``, every operand has the gate's shape:
+    at ``g`` = ones the gradient by ``a_k`` is the local derivative element by element
+    (an elementwise op's), which the page takes back to the shape ``--explain`` shows."""
+    from ..core.graph import Node
+    from ..core.ops import OPS
+    from ..core.source import Source
+
+    node = graph.nodes[node_id]
+    arity = len(node.args)
+    out = node_shape(graph, node_id)
+    shapes = [out if spread else node_shape(graph, a) for a in node.args]
+    names = ["g", *[f"a{k}" for k in range(arity)]]
+    nodes = [Node(INPUT, (), 0, 0, "g", None, out)]
+    nodes += [Node(INPUT, (), 0, 0, names[k + 1], None, shape) for k, shape in enumerate(shapes)]
+    nodes.append(Node(node.op, tuple(range(1, arity + 1)), 0, 0, None, node.value, out))
+    nodes.append(Node(OPS["mul"], (0, arity + 1), 0, 0, None, None, out))
+    text = f"g * {node.op.name}({', '.join(names[1:])})"
+    # an operand the program's gradient does not reach (a constant) gets none here either
+    needs = (True, *[graph.needs_grad[a] for a in node.args], True, True)
+    return Graph(tuple(nodes), len(nodes) - 1, GATE_FUNCTION, Source(text, "<gate>"),
+                 needs, {name: k for k, name in enumerate(names)}, arrays=True)
+
+
+def array_gate_keys(view_key: str, graph: Graph, node_id: int) -> dict[str, str] | None:
+    """The modules of one gate of an array program: ``contribution`` (operands at their
+    shapes) and, for an elementwise op (no rule of its own over arrays: no
+    vector-Jacobian product, no body), ``local`` (operands spread to the gate's shape);
+    None for a gate of numbers alone (the scalar gate's module, by ``gate_key``)."""
+    op = graph.nodes[node_id].op
+    if op.is_leaf or scalar_gate(graph, node_id):
+        return None
+    keys = {"contribution": f"array:{view_key}:{node_id}"}
+    if not (getattr(op, "static", False) or getattr(op, "vjps", None)
+            or getattr(op, "body", None) is not None):
+        keys["local"] = f"array:{view_key}:{node_id}:spread"
+    return keys
+
+
+def array_gate_modules(view_key: str, graph: Graph) -> dict[str, str]:
+    """The generated module of every array gate of a view (``array_gate_keys``)."""
+    modules: dict[str, str] = {}
+    for i in range(len(graph.nodes)):
+        keys = array_gate_keys(view_key, graph, i)
+        if keys is None:
+            continue
+        wrt = [f"a{k}" for k, a in enumerate(graph.nodes[i].args) if graph.needs_grad[a]]
+        for kind, key in keys.items():
+            modules[key] = javascript_module(array_gate_graph(graph, i, kind == "local"),
+                                             name=GATE_FUNCTION, wrt=wrt)
+    return modules
+
+
 def gate_modules(graphs: Sequence[Graph]) -> dict[str, str]:
     """One generated module per kind of gate of these graphs (op and number of operands)."""
     modules: dict[str, str] = {}
     for graph in graphs:
-        for node in graph.nodes:
-            if node.op.is_leaf:
+        for i, node in enumerate(graph.nodes):
+            if node.op.is_leaf or (graph.arrays and not scalar_gate(graph, i)):
                 continue
             key = gate_key(node.op, len(node.args))
             if key not in modules:

@@ -76,13 +76,68 @@ def test_the_page_needs_a_point(tmp_path: Path) -> None:
     assert not (tmp_path / "g.html").exists()
 
 
-def test_arrays_are_refused_with_a_caret(tmp_path: Path) -> None:
-    done = run("graph", "-f", str(ROOT / "samples" / "neuron-vectors.bp"),
-               "-o", str(tmp_path / "g.html"))
-    assert done.code == 2
-    assert done.err.startswith("error: graph -F html shows scalar programs, and w is an array (3)")
-    assert "^" in done.err and "w0, w1" in done.err
-    assert not (tmp_path / "g.html").exists()
+ARRAY_SAMPLES = [["-f", str(ROOT / "samples" / "neuron-vectors.bp")],
+                 ["-f", str(ROOT / "samples" / "layer.bp")],
+                 # broadcast: the contributions to v and s summed back to their shapes
+                 ["outer(u, v) * 2 + v + s", "u=[1,-2]", "v=[0.5,3,-1]", "s=0.25"]]
+
+
+@pytest.mark.parametrize("program", ARRAY_SAMPLES)
+def test_an_array_program_has_its_shapes_and_numbers(tmp_path: Path, program: list[str]) -> None:
+    """Shapes, the first point's numbers as nested lists (eval -F json's), and every
+    step's contributions and local derivatives as --explain -F json gives them."""
+    data = embedded_data(page_of(*program, tmp_path=tmp_path))
+    explained = json.loads(run("eval", *program, "--explain", "-F", "json").out)
+    for view in data["views"][:1]:
+        assert view["arrays"] is True
+        assert [n["shape"] for n in view["nodes"]] == [n["shape"] for n in explained["nodes"]]
+        assert view["first"]["values"] == [n["value"] for n in explained["nodes"]]
+        assert view["first"]["grads"] == [n["grad"] for n in explained["nodes"]]
+        assert [i["value"] for i in view["inputs"]] == [
+            n["value"] for n in explained["nodes"] if n["op"] == "input"]
+        assert [s["node"] for s in view["backward"]] == [s["node"] for s in explained["steps"]]
+        for k, (ours, theirs) in enumerate(zip(view["backward"], explained["steps"])):
+            cs = theirs["contributions"]
+            assert [c["to"] for c in ours["contributions"]] == [c["to"] for c in cs]
+            assert [c["rule"] for c in ours["contributions"]] == [c["rule"] for c in cs]
+            assert [c["summed"] for c in ours["contributions"]] == [c["summed"] for c in cs]
+            assert [c["formula"] for c in ours["contributions"]] == [
+                c["local_formula"] for c in cs]
+            assert view["first"]["contributions"][k] == [c["contribution"] for c in cs]
+            assert view["first"]["locals"][k] == [c["local"] for c in cs]
+            modules = view["nodes"][ours["node"]]["modules"]  # the live numbers' modules
+            rules = {c["rule"] for c in cs}
+            assert (modules is None) == (rules <= {"chain"})
+            assert modules is None or ("local" in modules) == ("elementwise" in rules)
+    if program is ARRAY_SAMPLES[2]:
+        assert any(c["summed"] for s in data["views"][0]["backward"] for c in s["contributions"])
+
+
+def test_a_rule_in_numbers_is_filled_in_from_the_live_numbers(tmp_path: Path) -> None:
+    """A tensor op's rule with its numbers (``upstream @ x^T = [..] @ [-1, -2]^T``): pieces
+    of text and, between them, the upstream gradient (-1) or an operand's node id, which
+    put together at the first point give --explain's text."""
+    program = ["-f", str(ROOT / "samples" / "layer.bp")]
+    view = embedded_data(page_of(*program, tmp_path=tmp_path))["views"][0]
+    text = run("eval", *program, "--explain", "-p", "6").out
+    from backprop_cli.core.numbers import shown
+
+    def num(v: object) -> str:
+        t = shown(v, 6)
+        return f"({t})" if t.startswith("-") else t
+
+    filled = 0
+    for step in view["backward"]:
+        for c in step["contributions"]:
+            if c.get("numbers") is None:
+                continue
+            upstream = view["first"]["grads"][step["node"]]
+            words = "".join(part if i % 2 == 0 else
+                            num(upstream if part == -1 else view["first"]["values"][part])
+                            for i, part in enumerate(c["numbers"]))
+            assert f"{c['formula']} = {words} = " in text
+            filled += 1
+    assert filled == 2  # W @ x: dW and dx
 
 
 def test_a_domain_error_at_the_first_point_is_the_cli_error(tmp_path: Path) -> None:
@@ -207,3 +262,53 @@ def test_no_number_in_the_data_is_lost(tmp_path: Path) -> None:
     data = embedded_data(page_of("-f", NEURON_FILE, "w0=1e-300", tmp_path=tmp_path))
     values = data["views"][0]["first"]["values"]
     assert values[0] == 1e-300 and all(math.isfinite(v) for v in values)
+
+
+@pytest.mark.parametrize("program", ARRAY_SAMPLES)
+def test_an_array_gate_graph_gives_the_steps_numbers(program: list[str]) -> None:
+    """What the page asks each array gate's generated module, asked here of the engine:
+    ``g * op(a...)``'s gradient by ``a_k`` at the gate's upstream gradient is the
+    contribution --explain shows; with the operands spread to the gate's shape, at ones,
+    it is the local derivative, which taken back to --explain's shape (the first element
+    along the axes the local does not vary on) is --explain's."""
+    import numpy as np
+
+    from backprop_cli.api import array_shapes, bind_inputs, parse_program, shaped_for
+    from backprop_cli.core.engine import evaluate_graph
+    from backprop_cli.explain import steps
+    from backprop_cli.numerics.tensor_math import POINT
+    from backprop_cli.values import parse_value
+
+    text = Path(program[1]).read_text() if program[0] == "-f" else program[0]
+    bindings = dict(b.split("=", 1) for b in program[1:] if "=" in b)
+    values = {name: parse_value(name, v) for name, v in bindings.items()}
+    graph = shaped_for(parse_program(text, input_shapes=array_shapes(values)), values)
+    evaluation = evaluate_graph(graph, bind_inputs(graph, values), xp=POINT)
+    checked = 0
+    for step in steps(graph, evaluation.values, evaluation.grads, POINT):
+        node = graph.nodes[step.node]
+        args = [evaluation.values[a] for a in node.args]
+        if graph_html.scalar_gate(graph, step.node):
+            continue
+        gate = graph_html.array_gate_graph(graph, step.node)
+        run_gate = evaluate_graph(gate, dict(enumerate([step.upstream, *args])), xp=POINT)
+        out_shape = np.shape(evaluation.values[step.node])
+        if any(c.rule == "elementwise" for c in step.contributions):
+            spread = graph_html.array_gate_graph(graph, step.node, spread=True)
+            ones = np.ones(out_shape) if out_shape else 1.0
+            spread_args = [np.broadcast_to(a, out_shape).copy() if out_shape else a
+                           for a in args]
+            run_spread = evaluate_graph(spread, dict(enumerate([ones, *spread_args])), xp=POINT)
+        position = 0
+        for c in step.contributions:
+            k = node.args.index(c.target, position)
+            position = k + 1
+            np.testing.assert_allclose(run_gate.grads[1 + k], c.value, rtol=1e-15)
+            if c.rule == "elementwise":
+                local = np.asarray(run_spread.grads[1 + k])
+                want = np.shape(c.local)
+                index = tuple(0 if n != m else slice(None) for n, m in zip(
+                    (1,) * (len(out_shape) - len(want)) + want, out_shape))
+                np.testing.assert_allclose(np.reshape(local[index], want), c.local, rtol=1e-15)
+            checked += 1
+    assert checked

@@ -81,8 +81,8 @@ class Opened:
 
     def rows(self) -> dict[int, tuple[str, str]]:
         cells = self.page.evaluate("""() => [...document.querySelectorAll('#nodes tbody tr')]
-            .map((tr) => [Number(tr.dataset.node), tr.cells[3].textContent,
-                          tr.cells[4].textContent])""")
+            .map((tr) => [Number(tr.dataset.node), tr.querySelector('td.value').textContent,
+                          tr.querySelector('td.grad').textContent])""")
         return {node: (value, grad) for node, value, grad in cells}
 
     def explain(self) -> list[str]:
@@ -144,6 +144,40 @@ def explain_blocks(text: str) -> tuple[dict[int, list[str]], list[str]]:
     return blocks, tail
 
 
+SHOWN_ELEMENTS = 12  # the page's table and forward steps: arrays up to this, else the shape
+
+
+def size_of(number: Any) -> int:
+    return len(elements(number))
+
+
+def elements(number: Any) -> list[Any]:
+    return [e for part in number for e in elements(part)] if isinstance(number, list) else [number]
+
+
+def shape_of(number: Any) -> list[int]:
+    shape = []
+    while isinstance(number, list):
+        shape.append(len(number))
+        number = number[0]
+    return shape
+
+
+def table_text(number: Any) -> str:
+    """A number as the page's table writes it: an array of up to 12 elements in full."""
+    if size_of(number) <= SHOWN_ELEMENTS:
+        return shown(number, PRECISION)
+    return f"<{'x'.join(map(str, shape_of(number)))} array>"
+
+
+def same_numbers(text: str, number: Any) -> bool:
+    """The page's exact number (``formatNumber``: shortest round-trip text, nested lists
+    for an array) is eval's, to the last bit."""
+    got = json.loads(re.sub(r"\b(nan|-?inf)\b", r'"\1"', text))
+    return [float(e) for e in elements(got)] == pytest.approx(
+        [float(e) for e in elements(number)], rel=1e-12, abs=1e-300)
+
+
 def check_step(opened: Opened, ref: dict[str, Any], data_steps: list[dict[str, Any]]) -> None:
     """The numbers shown at this step are eval's; the words are --explain's."""
     step = opened.step
@@ -175,19 +209,23 @@ def check_step(opened: Opened, ref: dict[str, Any], data_steps: list[dict[str, A
         node = nodes[label["node"]]
         number = node["value"] if label["kind"] == "value" else node["grad"]
         assert label["text"] == shown(number, PRECISION), (step, label)
-        assert float(label["number"]) == pytest.approx(number, rel=1e-12, abs=1e-300)
+        assert same_numbers(label["number"], number), (step, label)
         start = value_from(node["id"]) if label["kind"] == "value" else grad_from(node["id"])
         assert label["pending"] == (step < start), (step, label)
     for node_id, (value, grad) in opened.rows().items():
         node = nodes[node_id]
-        assert value == (shown(node["value"], PRECISION) if step >= value_from(node_id) else "")
-        assert grad == (shown(node["grad"], PRECISION) if step >= grad_from(node_id) else "")
+        assert value == (table_text(node["value"]) if step >= value_from(node_id) else "")
+        assert grad == (table_text(node["grad"]) if step >= grad_from(node_id) else "")
     lines = opened.explain()
     blocks, tail = explain_blocks(ref["text"])
     if 1 <= step <= n_forward:
         node = nodes[forward[step - 1]]
         assert lines[0].startswith(f"[{node['id']}] ")
-        assert f"value = {shown(node['value'], PRECISION)}" in lines[1]
+        assert f"value = {table_text(node['value'])}" in lines[1]
+        if node.get("shape") and 1 < size_of(node["value"]) <= SHOWN_ELEMENTS:
+            # and a small array element by element
+            assert [line.split(" = ")[1] for line in lines[2:]] == [
+                shown(e, PRECISION) for e in elements(node["value"])]
     elif step == seed:
         assert ref["text"].split("\n")[2] in lines  # df/df = 1
     elif seed < step < end:
@@ -449,3 +487,135 @@ def test_random_programs_show_eval_numbers(browser: Any) -> None:
                 opened.close()
 
     check()
+
+
+# -- vectors and matrices ---------------------------------------------------------------------
+
+NEURON_VECTORS = ["-f", str(SAMPLES / "neuron-vectors.bp")]
+LAYER = ["-f", str(SAMPLES / "layer.bp")]
+
+
+def shapes_drawn(opened: Opened) -> list[str]:
+    """The gates' shapes in the circuit in view (``3``, ``3x2``)."""
+    return opened.page.evaluate("""() => [...document.querySelectorAll(
+        '.circuit:not([hidden]) g.node text')].filter((t) => (t.getAttribute('fill') || '')
+        .toLowerCase() === '#57606a').map((t) => t.textContent)""")
+
+
+@pytest.mark.parametrize("program", [NEURON_VECTORS, LAYER])
+def test_every_step_of_an_array_program(browser: Any, tmp_path: Path,
+                                        program: list[str]) -> None:
+    """Every step's numbers are eval's and its words --explain's, arrays element by
+    element; the gates show their shapes and the table the nodes' shapes."""
+    opened = Opened(browser, make_page(tmp_path, *program))
+    ref = reference(*program)
+    walk(opened, ref)
+    shapes = {node["id"]: "x".join(map(str, node["shape"])) for node in ref["nodes"]}
+    table = opened.page.evaluate("""() => Object.fromEntries([...document.querySelectorAll(
+        '#nodes tbody tr')].map((tr) => [tr.dataset.node,
+                                         tr.querySelector('td.shape').textContent]))""")
+    assert table and all(text == shapes[int(node)] for node, text in table.items())
+    assert sorted(set(shapes_drawn(opened))) == sorted(
+        {shape for node, shape in shapes.items() if shape and str(node) in table})
+    assert opened.errors == [] and opened.others() == []
+    opened.close()
+
+
+def test_an_array_input_has_a_field_per_element(browser: Any, tmp_path: Path) -> None:
+    opened = Opened(browser, make_page(tmp_path, *LAYER))
+    fields = opened.page.evaluate("""() => [...document.querySelectorAll(
+        '#inputs input[type=number]')].map((f) => [f.getAttribute('aria-label'), f.value])""")
+    ref = {node["label"]: node["value"] for node in reference(*LAYER)["nodes"]}
+    expected = []
+    for name in ("W", "b", "x", "target"):
+        from backprop_cli.core.numbers import element_names, format_number
+
+        value = ref[name]
+        expected += list(zip(element_names(name, tuple(shape_of(value))),
+                             [format_number(float(e)) for e in elements(value)]))
+    assert [tuple(f) for f in fields] == expected
+    opened.close()
+
+
+def test_an_element_changed_in_the_page_moves_every_number(browser: Any, tmp_path: Path) -> None:
+    """One field per element: a change recomputes every value, gradient and step of the
+    neuron with vectors (the generated code's numbers, eval's at the new point); the
+    slider moves the element last focused; the URL keeps the elements changed."""
+    opened = Opened(browser, make_page(tmp_path, *NEURON_VECTORS))
+    assert opened.page.is_hidden("#inputs-note")
+    opened.page.fill("#input-w-1", "0.5")
+    opened.page.fill("#input-x-0", "1.5")
+    assert "in.w%5B1%5D=0.5" in opened.page.evaluate("location.hash")
+    walk(opened, reference(*NEURON_VECTORS, "w=[2,0.5,-3]", "x=[1.5,-2]"))
+    opened.page.focus("#input-w-2")
+    assert opened.page.text_content("#inputs .element-caption") == "w[2]"
+    slider = opened.page.locator('input[type=range][data-input="w"]')
+    slider.evaluate("(s) => { s.value = s.min; s.dispatchEvent(new Event('input')); }")
+    assert opened.page.input_value("#input-w-2") == "-9"  # -3 - 2 * 3: the range about -3
+    opened.page.evaluate("() => document.activeElement && document.activeElement.blur()")
+    opened.page.keyboard.press("End")
+    check_step(opened, reference(*NEURON_VECTORS, "w=[2,0.5,-9]", "x=[1.5,-2]"),
+               [page_forward(opened)])
+    assert opened.errors == [] and opened.others() == []
+    opened.close()
+    # the URL opens the page at the point changed
+    reopened = Opened(browser, make_page(tmp_path, *NEURON_VECTORS), "#step=30&in.w%5B1%5D=0.5")
+    assert reopened.page.input_value("#input-w-1") == "0.5"
+    check_step(reopened, reference(*NEURON_VECTORS, "w=[2,0.5,-3]"), [page_forward(reopened)])
+    reopened.close()
+
+
+def test_a_matrix_element_changed_in_the_page(browser: Any, tmp_path: Path) -> None:
+    """The layer: W's fields row by row; a change of W[1,0] and of b[2] moves every
+    step's numbers (the vector-Jacobian products' too), with the blocks and expanded."""
+    opened = Opened(browser, make_page(tmp_path, *LAYER))
+    opened.page.fill("#input-W-1-0", "-0.75")
+    opened.page.fill("#input-b-2", "2")
+    moved = ["W=[[2,-3],[-0.75,1],[-1,0.25]]", "b=[-3,0,2]"]
+    walk(opened, reference(*LAYER, *moved))
+    opened.page.check("#expand")
+    walk(opened, reference(*LAYER, *moved, "--expand"))
+    opened.page.uncheck("#expand")
+    opened.page.evaluate("location.hash = '#step=19&in.W%5B1%2C0%5D=-0.75&in.b%5B2%5D=2'")
+    opened.page.wait_for_function("() => document.body.dataset.step === '19'")
+    assert opened.explain()[0].startswith("[4] W @ x")
+    opened.shot(tmp_path, "page-layer-backward")
+    assert opened.errors == [] and opened.others() == []
+    opened.close()
+
+
+def test_a_large_array_input_is_read_only_with_its_shape(browser: Any, tmp_path: Path) -> None:
+    matrix = "[" + ",".join("[" + ",".join(str((r * 4 + c) % 5 - 2) for c in range(4)) + "]"
+                            for r in range(4)) + "]"
+    program = ["sum(tanh(A @ v))", f"A={matrix}", "v=[1,-0.5,0.25,2]"]
+    opened = Opened(browser, make_page(tmp_path, *program))
+    assert opened.page.text_content("#input-A").startswith("a matrix 4x4 (read-only")
+    assert opened.page.locator('#inputs input[data-input="A"]').count() == 0
+    walk(opened, reference(*program))  # a 4x4 gradient in the table as <4x4 array>
+    opened.page.fill("#input-v-3", "-1")
+    walk(opened, reference(program[0], program[1], "v=[1,-0.5,0.25,-1]"))
+    assert opened.errors == [] and opened.others() == []
+    opened.close()
+
+
+def test_a_domain_error_in_an_element_is_worded_as_the_cli_words_it(browser: Any,
+                                                                   tmp_path: Path) -> None:
+    formula = "sum(log(w) * x) + sum(sqrt(x))"
+    opened = Opened(browser, make_page(tmp_path, formula, "w=[1,2,3]", "x=[1,2,3]"))
+    assert opened.page.is_hidden("#error-box")
+    for field, value, binding in (("#input-w-1", "0", "w=[1,0,3]"),
+                                  ("#input-w-1", "-2", "w=[1,-2,3]")):
+        opened.page.fill(field, value)
+        done = run("eval", formula, binding, "x=[1,2,3]")
+        assert done.code == 1
+        expected = [line for line in done.err.rstrip("\n").split("\n")
+                    if not line.startswith("hint:")]
+        assert opened.page.inner_text("#error").split("\n") == expected
+    opened.page.fill("#input-w-1", "2")
+    opened.page.fill("#input-x-2", "0")  # sqrt's gradient at 0
+    done = run("eval", formula, "w=[1,2,3]", "x=[1,2,0]")
+    assert done.code == 1
+    assert opened.page.inner_text("#error").split("\n") == [
+        line for line in done.err.rstrip("\n").split("\n") if not line.startswith("hint:")]
+    assert opened.errors == []
+    opened.close()
