@@ -881,6 +881,7 @@ Examples:
   backprop codegen -f samples/sigmoid.bp --lang numpy --wrt w0,w1
   backprop codegen -f samples/functions.bp --lang js --trace -o loss.mjs
   backprop codegen "sigmoid(w*x + b)" --lang python --name neuron > neuron.py
+  backprop codegen -f samples/layer.bp --lang numpy         # arrays: numpy, js or c
 """
 
 
