@@ -155,9 +155,7 @@ class CArrays(FlatElements, C):
     helper_sources: ClassVar[dict[str, str]] = {**SCALAR_HELPERS, **ARRAY_HELPERS}
     helper_needs: ClassVar[dict[str, tuple[str, ...]]] = ARRAY_NEEDS
     finite = "isfinite"
-
-    def one_number(self, text: str) -> str:
-        return f"(const double[]){{{text}}}"
+    one_number_format = "(const double[]){{{}}}"
 
     def address(self, name: str) -> str:
         return f"&{name}"

@@ -102,7 +102,7 @@ class FlatElements:
     (mixed in before it): an operand is its variable at the loop's index."""
 
     finite = "isfinite"  # the spelling of isfinite(x)
-
+    one_number_format = "[{}]"  # a number as an array of one element
     def __init__(self) -> None:
         super().__init__()
         self.out_shape: Shape = ()
@@ -110,7 +110,7 @@ class FlatElements:
 
     def one_number(self, text: str) -> str:
         """A number as an array of one element."""
-        raise NotImplementedError
+        return self.one_number_format.format(text)
 
     def address(self, name: str) -> str:
         """A scalar variable as an array of one element."""

@@ -205,9 +205,6 @@ class JavaScriptArrays(FlatElements, JavaScript):
 
     finite = "Number.isFinite"
 
-    def one_number(self, text: str) -> str:
-        return f"[{text}]"
-
     # -- the primitives, each a helper call ----------------------------------------------
     def primitive(self, e: Expr) -> str:
         f = e.function

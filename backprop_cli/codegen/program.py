@@ -333,7 +333,7 @@ def _share(space: CodeSpace, forward: list[Statement], backward: list[Statement]
         exprs = _roots(s)
         hoisted: list[tuple[Expr, str]] = []
         for root in exprs:
-            for e in _postorder(root):
+            for e in postorder(root):
                 if (id(e) not in shared and uses.get(id(e), 0) > 1 and e is not root
                         and _worth_sharing(e)):
                     counter += 1
@@ -341,16 +341,16 @@ def _share(space: CodeSpace, forward: list[Statement], backward: list[Statement]
                     shared[id(e)] = space.ref(temp)
                     hoisted.append((e, temp))
         for e, temp in hoisted:
-            target.append(Assign(temp, _substitute(space, e, shared, top=True)))
+            target.append(Assign(temp, substitute(space, e, shared, top=True)))
         if isinstance(s, Assign):
-            target.append(s._replace(expr=_substitute(space, s.expr, shared)))
+            target.append(s._replace(expr=substitute(space, s.expr, shared)))
             if s.expr.kind not in (REF, CONST_EXPR):  # later uses read the variable
                 shared[id(s.expr)] = space.ref(s.target)
         elif isinstance(s, Accumulate):
-            target.append(s._replace(terms=tuple(_substitute(space, t, shared)
+            target.append(s._replace(terms=tuple(substitute(space, t, shared)
                                                  for t in s.terms)))
         else:
-            target.append(s._replace(args=tuple(_substitute(space, a, shared) for a in s.args)))
+            target.append(s._replace(args=tuple(substitute(space, a, shared) for a in s.args)))
     return out_forward, out_backward
 
 
@@ -366,7 +366,8 @@ def _worth_sharing(e: Expr) -> bool:
     return e.kind not in (REF, CONST_EXPR, "neg", "where") and e.kind not in COMPARISONS
 
 
-def _postorder(root: Expr) -> list[Expr]:
+def postorder(root: Expr) -> list[Expr]:
+    """Every node under ``root`` once, arguments before their users (an explicit stack)."""
     order: list[Expr] = []
     seen: set[int] = set()
     stack: list[tuple[Expr, bool]] = [(root, False)]
@@ -383,13 +384,13 @@ def _postorder(root: Expr) -> list[Expr]:
     return order
 
 
-def _substitute(space: CodeSpace, root: Expr, shared: dict[int, Expr], top: bool = False
+def substitute(space: CodeSpace, root: Expr, shared: dict[int, Expr], top: bool = False
                 ) -> Expr:
     """``root`` with every shared subexpression replaced by its temporary."""
     if not top and id(root) in shared:
         return shared[id(root)]
     memo: dict[int, Expr] = {}
-    for e in _postorder(root):
+    for e in postorder(root):
         if e is not root and id(e) in shared:
             memo[id(e)] = shared[id(e)]
             continue

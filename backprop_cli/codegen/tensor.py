@@ -27,7 +27,7 @@ from ..core.labels import all_labels
 from .expr import AND, CALL, COMPARISONS, REF, CodeSpace, Expr
 from .expr import CONST as CONST_EXPR
 from .names import Namer
-from .program import COMMENT_LIMIT, Target
+from .program import COMMENT_LIMIT, Target, postorder, substitute
 
 PRIM = "prim"
 Shape = tuple[int, ...]
@@ -302,7 +302,7 @@ def _array_function(graph: Graph, scope: Namer, name: str, wrt: tuple[str, ...],
     shared = {id(s.source): space.ref(s.target, s.expr.shape) for s in statements}
 
     def final(e: Expr) -> Expr:
-        return _substitute(space, e, shared)
+        return substitute(space, e, shared)
 
     body = tuple(Assign(s.target, s.expr, s.comment) for s in statements)
     return ArrayFunction(
@@ -339,23 +339,6 @@ def _reachable(roots: Sequence[Expr]) -> set[int]:
     return seen
 
 
-def _postorder(root: Expr) -> list[Expr]:
-    order: list[Expr] = []
-    seen: set[int] = set()
-    stack: list[tuple[Expr, bool]] = [(root, False)]
-    while stack:
-        e, done = stack.pop()
-        if done:
-            order.append(e)
-            continue
-        if id(e) in seen:
-            continue
-        seen.add(id(e))
-        stack.append((e, True))
-        stack.extend((a, False) for a in reversed(e.args))
-    return order
-
-
 class _Statement(NamedTuple):
     target: str
     expr: Expr  # with earlier statements' expressions replaced by their variables
@@ -372,7 +355,7 @@ def _linear(space: ArraySpace, named: list[tuple[Expr, str, str]], results: list
     seen: set[int] = set()
     for root in [*(e for e, _, _ in named), *results]:
         uses[id(root)] = uses.get(id(root), 0) + 1
-        for e in _postorder(root):
+        for e in postorder(root):
             if id(e) in seen:
                 continue
             seen.add(id(e))
@@ -380,7 +363,7 @@ def _linear(space: ArraySpace, named: list[tuple[Expr, str, str]], results: list
                 uses[id(a)] = uses.get(id(a), 0) + 1
     must: set[int] = set()  # the arguments of primitives (through views)
     for root in [*(e for e, _, _ in named), *results]:
-        for e in _postorder(root):
+        for e in postorder(root):
             if e.kind == PRIM:  # its arguments, and what a view reshapes, are variables
                 for a in e.args:
                     while a.kind == PRIM and a.function in VIEWS:
@@ -390,7 +373,7 @@ def _linear(space: ArraySpace, named: list[tuple[Expr, str, str]], results: list
     out: list[_Statement] = []
     counter = 0
     for root, target, comment in named:
-        for e in _postorder(root):
+        for e in postorder(root):
             if e is root or id(e) in shared or _trivial(e) or e.kind in CONDITIONS:
                 continue
             if e.kind == CALL and e.function == "isfinite":
@@ -401,39 +384,23 @@ def _linear(space: ArraySpace, named: list[tuple[Expr, str, str]], results: list
                     or (uses.get(id(e), 0) > 1 and e.kind != "neg")):
                 counter += 1
                 temp = scope.claim(f"c{counter}")
-                out.append(_Statement(temp, _substitute(space, e, shared, top=True), None, e))
+                out.append(_Statement(temp, substitute(space, e, shared, top=True), None, e))
                 shared[id(e)] = space.ref(temp, e.shape)
-        out.append(_Statement(target, _substitute(space, root, shared, top=True), comment,
+        out.append(_Statement(target, substitute(space, root, shared, top=True), comment,
                               root))
         shared[id(root)] = space.ref(target, root.shape)
     # what the results read that no statement computes yet (a primitive of the output)
     for root in results:
-        for e in _postorder(root):
+        for e in postorder(root):
             if id(e) in shared or _trivial(e) or e.kind in CONDITIONS:
                 continue
             if (e.kind == PRIM and e.function not in VIEWS) or id(e) in must:
                 counter += 1
                 temp = scope.claim(f"c{counter}")
-                out.append(_Statement(temp, _substitute(space, e, shared, top=True), None, e))
+                out.append(_Statement(temp, substitute(space, e, shared, top=True), None, e))
                 shared[id(e)] = space.ref(temp, e.shape)
     return out
 
-
-def _substitute(space: ArraySpace, root: Expr, shared: dict[int, Expr], top: bool = False
-                ) -> Expr:
-    if not top and id(root) in shared:
-        return shared[id(root)]
-    memo: dict[int, Expr] = {}
-    for e in _postorder(root):
-        if e is not root and id(e) in shared:
-            memo[id(e)] = shared[id(e)]
-            continue
-        if not e.args:
-            memo[id(e)] = e
-            continue
-        args = tuple(memo[id(a)] for a in e.args)
-        memo[id(e)] = e if all(x is y for x, y in zip(args, e.args)) else space.rebuild(e, args)
-    return memo[id(root)]
 
 
 def element_count(shape: Shape) -> int:
