@@ -182,7 +182,7 @@ def _main(fn: Function, lang: C) -> list[str]:
     lines, checked = _body(fn, lang)
     used = " ".join(lines) + lang.expression(fn.value) + " ".join(
         lang.expression(g) for g in fn.grads)
-    unused = [p for p in fn.params if not _mentions(used, p)]
+    unused = [p for p in fn.params if not mentions(used, p)]
     doc = [f"/* {comment_text(fn.comment)}: its value in *{value}, and d value / d input in "
            f"{grad}[]" + (":" if n else " (no input asked)."),
            *[f"     {grad}[{k}] = d/d{name}" for k, name in enumerate(fn.wrt)],
@@ -198,18 +198,20 @@ def _main(fn: Function, lang: C) -> list[str]:
     out.append(f"    *{value} = {lang.expression(fn.value)};")
     out += [f"    {grad}[{k}] = {lang.expression(g)};" for k, g in enumerate(fn.grads)]
     finite = [f"isfinite({v})" for v in checked]
-    out.append("    return !(" + _wrap(" && ".join(finite), "             ") + ");")
+    out.append("    return !(" + wrap_conjunction(" && ".join(finite), "             ") + ");")
     out.append("}")
     return out
 
 
-def _mentions(text: str, name: str) -> bool:
+def mentions(text: str, name: str) -> bool:
+    """Whether ``name`` occurs in ``text`` as a whole identifier."""
     import re
 
     return re.search(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", text) is not None
 
 
-def _wrap(text: str, indent: str, width: int = 88) -> str:
+def wrap_conjunction(text: str, indent: str, width: int = 88) -> str:
+    """``a && b && ...`` folded into lines of at most ``width``."""
     words = text.split(" && ")
     lines, line = [], ""
     for w in words:

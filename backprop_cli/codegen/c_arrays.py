@@ -19,7 +19,7 @@ from typing import ClassVar
 
 from ..core.graph import Graph
 from .c import HELPERS as SCALAR_HELPERS
-from .c import RESERVED, TARGET, C
+from .c import RESERVED, TARGET, C, mentions, wrap_conjunction
 from .emit import comment_text, source_lines
 from .expr import REF, Expr
 from .flat import (
@@ -318,7 +318,7 @@ def _main(fn: ArrayFunction, lang: CArrays) -> list[str]:
     lines, checked = _statements(fn, lang)
     used = " ".join(lines) + " ".join(lang.element(g, (), []) if not g.shape else
                                       lang.storage(g) for g in (fn.value, *fn.grads))
-    unused = [p for p in fn.params if not _mentions(used, p)]
+    unused = [p for p in fn.params if not mentions(used, p)]
     out_size = size(fn.value.shape) if fn.value.shape else 1
     doc = [f"/* {comment_text(fn.comment)}: its value in {value}[0.."
            f"{out_size - 1}], and d value / d input in {grad}[] (row-major):"]
@@ -350,28 +350,10 @@ def _main(fn: ArrayFunction, lang: CArrays) -> list[str]:
             tests.append(f"bp_finite({name}, {n})")
         else:
             tests.append(f"isfinite({name})")
-    out.append("    return !(" + _wrap(" && ".join(tests) or "1", "             ") + ");")
+    checks = wrap_conjunction(" && ".join(tests) or "1", "             ")
+    out.append(f"    return !({checks});")
     out.append("}")
     return out
-
-
-def _mentions(text: str, name: str) -> bool:
-    import re
-
-    return re.search(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", text) is not None
-
-
-def _wrap(text: str, indent: str, width: int = 88) -> str:
-    words = text.split(" && ")
-    lines, line = [], ""
-    for w in words:
-        if line and len(line) + len(w) + 4 > width:
-            lines.append(line + " &&")
-            line = w
-        else:
-            line = f"{line} && {w}" if line else w
-    lines.append(line)
-    return ("\n" + indent).join(lines)
 
 
 def c_array_source(graph: Graph, *, name: str = "value_and_grad",
