@@ -492,7 +492,7 @@ Examples:
 \b
 Training on data (the program is the loss of one row; the columns bind the inputs they
 name, the other inputs are the parameters):
-  backprop descend -f samples/logistic.bp --data samples/logistic.csv --lr 0.5 \\
+  backprop descend -f samples/logistic.bp --data samples/moons.csv --lr 0.5 \\
       --steps 200 --metric acc --save params.json
   backprop descend -f samples/logistic.bp --data train.csv --val test.csv \\
       --batch-size 32 --epochs 10 --optimizer adam --lr 0.05 --schedule cosine
@@ -889,7 +889,7 @@ Examples:
 @program_options
 @click.option("--lang", default="python", show_default=True,
               type=click.Choice(["python", "numpy", "c", "js"]),
-              help="python (math only), numpy (element by element over arrays), c (C99, "
+              help="python (math only), numpy (arrays, vectorised over leading axes), c (C99, "
                    "math.h) or js (an ES module).")
 @click.option("--wrt", metavar="NAMES", help="The gradient by these inputs only (x,y).")
 @click.option("--name", "function_name", metavar="NAME",
@@ -922,7 +922,9 @@ def codegen_command(ctx: click.Context, lang: str, wrt: str | None,
     graph, _values, given = load_program(ctx, ProgramSpec(**program))
     if given:
         raise click.UsageError("codegen works on the program alone: it takes no NAME=VALUE "
-                               "bindings (the generated function takes the inputs)", ctx=ctx)
+                               "bindings or --values (the generated function takes the "
+                               "inputs; give array inputs their shapes in the program)",
+                               ctx=ctx)
     names = choose_inputs(graph, wrt_list(wrt), "--wrt")
     text = generate(graph, lang, name=function_name, wrt=names, trace=trace)
     show(text, None if out in (None, "-") else out)

@@ -21,7 +21,10 @@ def suggest(name: str, candidates: Iterable[str]) -> str | None:
     near = [c for c in candidates if 10 * min(len(c), len(name)) >= 3 * (len(c) + len(name))]
     if not near:
         return None
-    close = difflib.get_close_matches(name, near, n=1, cutoff=0.6)
+    # two letters swapped (tahn for tanh) before what difflib finds nearest (tan)
+    swapped = [c for c in near if len(c) == len(name) and sorted(c) == sorted(name)
+               and sum(a != b for a, b in zip(c, name)) == 2]
+    close = swapped or difflib.get_close_matches(name, near, n=1, cutoff=0.6)
     return f"did you mean '{close[0]}'?" if close else None
 
 

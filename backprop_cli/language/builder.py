@@ -16,6 +16,7 @@ from ..core.blocks import Block
 from ..core.errors import InputError, LimitError, Remedy
 from ..core.gcpause import paused_gc
 from ..core.graph import Graph, Node
+from ..core.names import suggest
 from ..core.ops import (
     CONST,
     CONSTANTS,
@@ -41,14 +42,6 @@ _new_node = tuple.__new__  # Node(...) without the keyword handling of NamedTupl
 _ADD, _SUB, _MUL, _DIV, _POW = (OPERATORS[n] for n in ("add", "sub", "mul", "div", "pow"))
 _NEG, _POS = OPERATORS["neg"], OPERATORS["pos"]
 _MATMUL, _STACK, _INDEX, _TRANSPOSE = OPS["matmul"], OPS["stack"], OPS["index"], OPS["transpose"]
-
-
-def suggest(name: str, candidates: list[str] | set[str] | dict) -> str | None:
-    """``did you mean 'sin'?`` for the nearest known name, if one is near."""
-    import difflib
-
-    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
-    return f"did you mean '{close[0]}'?" if close else None
 
 
 class GraphBuilder:
