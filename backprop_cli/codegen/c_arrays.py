@@ -29,9 +29,9 @@ from .flat import (
     index_text,
     leaf,
     operands,
-    permute_plan,
     size,
     take_plan,
+    view_plan,
 )
 from .tensor import PRIM, VIEWS, ArrayFunction, build_array_module
 
@@ -186,13 +186,7 @@ class CArrays(FlatElements, C):
             self.use("bp_sum")
             return [f"const double {target} = bp_sum({x}, {size(shape_a)});"]
         if f in ("mT", "transpose", "take"):
-            if f == "take":
-                offset, shape, steps = take_plan(e.data, shape_a)
-            else:
-                r = len(shape_a)
-                order = ((*range(r - 2), r - 1, r - 2) if f == "mT"
-                         else tuple(range(r))[::-1])
-                offset, shape, steps = permute_plan(shape_a, order)
+            offset, shape, steps = view_plan(f, e.data, shape_a)
             if not shape:
                 return [f"const double {target} = {x}[{offset}];"]
             self.use("bp_gather")

@@ -61,6 +61,16 @@ def permute_plan(shape: Shape, order: tuple[int, ...]) -> tuple[int, Shape, tupl
     return 0, tuple(shape[k] for k in order), tuple(steps[k] for k in order)
 
 
+def view_plan(function: str, data: object, shape: Shape) -> tuple[int, Shape, tuple[int, ...]]:
+    """(offset, shape, strides) of a view of an array of ``shape``: ``take`` (its
+    subscripts in ``data``), ``mT`` (the last two axes swapped) or ``transpose``."""
+    if function == "take":
+        return take_plan(data, shape)  # type: ignore[arg-type]
+    r = len(shape)
+    order = (*range(r - 2), r - 1, r - 2) if function == "mT" else tuple(range(r))[::-1]
+    return permute_plan(shape, order)
+
+
 def leaf(e: Expr) -> tuple[Expr, Shape]:
     """The variable (or constant) an operand reads, and the shape it is read as."""
     shape = e.shape

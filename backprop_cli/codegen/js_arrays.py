@@ -33,10 +33,10 @@ from .flat import (
     index_text,
     leaf,
     operands,
-    permute_plan,
     size,
     strides,
     take_plan,
+    view_plan,
 )
 from .js_spelling import HELPERS as SCALAR_HELPERS
 from .js_spelling import TARGET, JavaScript
@@ -217,13 +217,7 @@ class JavaScriptArrays(FlatElements, JavaScript):
             n = e.args[1].shape[-1]
             return f"bpMatmul({x}, {self.storage(e.args[1])}, {m}, {k}, {n})"
         if f in ("mT", "transpose", "take"):
-            if f == "take":
-                offset, shape, steps = take_plan(e.data, shape_a)
-            else:
-                n = len(shape_a)
-                order = ((*range(n - 2), n - 1, n - 2) if f == "mT"
-                         else tuple(range(n))[::-1])
-                offset, shape, steps = permute_plan(shape_a, order)
+            offset, shape, steps = view_plan(f, e.data, shape_a)
             if not shape:
                 return f"{x}[{offset}]"
             if _contiguous(shape, steps):  # a run of the storage: a copy of it

@@ -281,8 +281,8 @@ def _writable_dir(path: str) -> bool:
     return os.path.isdir(path) and os.access(path, os.W_OK)
 
 
-def to_file(path: str, curve: Curve, output: str, name: str) -> bytes:
-    """The picture, as the bytes of the file ``path`` names (by its suffix)."""
+def _pyplot() -> Any:
+    """Matplotlib's pyplot on the Agg backend, or the error that says how to install it."""
     _matplotlib_home()
     try:
         import matplotlib
@@ -295,6 +295,12 @@ def to_file(path: str, curve: Curve, output: str, name: str) -> bytes:
             hint="pip install matplotlib (from a checkout: pip install '.[plot]'); "
             "without -o the plot is drawn in the terminal",
         ) from None
+    return plt
+
+
+def to_file(path: str, curve: Curve, output: str, name: str) -> bytes:
+    """The picture, as the bytes of the file ``path`` names (by its suffix)."""
+    plt = _pyplot()
     label = short_name(output)
     figure, (top, bottom) = plt.subplots(2, 1, sharex=True, figsize=(7, 5.2),
                                          constrained_layout=True)
@@ -479,18 +485,7 @@ def _texts_of(levels: np.ndarray) -> list[tuple[float, str]]:
 def surface_to_file(path: str, surface: Surface, output: str,
                     points: Points | None = None) -> bytes:
     """The heatmap with contour lines (labelled), a colour bar, and the points on top."""
-    _matplotlib_home()
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise EvaluationError(
-            "drawing to a file needs Matplotlib, which is not installed",
-            hint="pip install matplotlib (from a checkout: pip install '.[plot]'); "
-            "without -o the plot is drawn in the terminal",
-        ) from None
+    plt = _pyplot()
     levels, diverging = _levels(surface.z)
     finite = surface.z[np.isfinite(surface.z)]
     low, high = float(finite.min()), float(finite.max())
