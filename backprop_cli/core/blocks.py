@@ -34,7 +34,6 @@ class Block:
     pattern_with_constant = None
     static = False
     vjps = ()
-    has_vjps = False
     shape_rule = None
 
     def __init__(self, name: str, params: tuple[str, ...], body: Graph) -> None:

@@ -143,10 +143,6 @@ class Op(NamedTuple):
             return str(self.min_args)
         return f"{self.min_args} or {self.max_args}"
 
-    @property
-    def has_vjps(self) -> bool:
-        return bool(self.vjps)
-
     def local_gradients(self, xp: NumberSystem, out: Any, args: tuple[Any, ...],
                         wanted: tuple[bool, ...]) -> list[Any]:
         """``d out / d args[k]`` for every wanted ``k`` (``None`` for the others)."""

@@ -65,15 +65,6 @@ def _padded(shape: Shape, ndim: int) -> Shape:
     return (1,) * (ndim - len(shape)) + shape
 
 
-def elementwise(phrase: str) -> Callable[..., Shape]:
-    """The rule of an elementwise op: its arguments' shapes broadcast together."""
-
-    def rule(static: object, *shapes: Shape) -> Shape:
-        return broadcast(shapes, phrase)
-
-    return rule
-
-
 def matmul(static: object, a: Shape, b: Shape) -> Shape:
     if not a or not b:
         raise ShapeError(f"{describe(a)} @ {describe(b)}: @ takes vectors and matrices; "
